@@ -1,0 +1,1 @@
+"""Zorgplek's services and the composition root that knows them all."""

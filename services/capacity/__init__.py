@@ -1,0 +1,72 @@
+"""The capacity service: registry, capacity reports and history, availability search and
+holds."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.capacity import models
+from services.capacity.availability import service as availability
+from services.capacity.availability.router import router as availability_router
+from services.capacity.base import MIGRATIONS
+from services.capacity.capacity import service as capacity
+from services.capacity.capacity.router import router as capacity_router
+from services.capacity.capacity.staleness import ttl_seconds
+from services.capacity.facilities.router import router as facilities_router
+from services.capacity.holds import service as holds
+from services.capacity.holds.router import router as holds_router
+from services.capacity.organisations.router import router as organisations_router
+from services.capacity.organisations.service import resolve_api_key
+from services.capacity.regions.router import router as regions_router
+from shared.app import Component, Loop
+from shared.settings import Settings
+
+GAUGE_INTERVAL_SECONDS = 15.0
+
+
+async def _expire_holds(app: FastAPI) -> None:
+    async with app.state.database.sessions.begin() as session:
+        await holds.expire_due(session)
+
+
+async def _publish_stale(app: FastAPI) -> None:
+    async with app.state.database.sessions.begin() as session:
+        await capacity.publish_stale(session, app.state.settings)
+
+
+async def _refresh_gauges(app: FastAPI) -> None:
+    async with app.state.database.read_sessions() as session:
+        await availability.refresh_gauges(session, app.state.settings)
+
+
+def component(settings: Settings) -> Component:
+    """The capacity service, ready to be served alone or with the others."""
+    ttl_seconds(settings)  # fail fast on a misconfigured time-to-live
+    interval = settings.sweep_interval_seconds
+    startup = []
+    if settings.demo:
+        from services.capacity.demo import load_on_startup
+
+        startup.append(load_on_startup)
+    return Component(
+        name="capacity",
+        routers=[
+            regions_router,
+            organisations_router,
+            facilities_router,
+            capacity_router,
+            availability_router,
+            holds_router,
+        ],
+        migrations=MIGRATIONS,
+        loops=[
+            Loop("capacity.expire_holds", interval, _expire_holds),
+            Loop("capacity.publish_stale", interval * 6, _publish_stale),
+            Loop("capacity.gauges", GAUGE_INTERVAL_SECONDS, _refresh_gauges),
+        ],
+        on_startup=startup,
+        api_key_resolver=resolve_api_key,
+    )
+
+
+__all__ = ["component", "models"]

@@ -1,0 +1,103 @@
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import AfterValidator
+
+from services.capacity.availability import service
+from services.capacity.availability.repository import SearchFilter
+from services.capacity.availability.schemas import AvailabilityItem, Summary
+from services.capacity.facilities.schemas import check_place_type, check_region
+from shared import reference
+from shared.auth import AnyRole, Principal, authenticated_router, require_roles
+from shared.db import ReadSession
+from shared.errors import Invalid, problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.settings import AppSettings
+
+router = authenticated_router(prefix="/api/v1/availability", tags=["availability"])
+Searcher = Annotated[
+    Principal, Depends(require_roles("referrer", "triagist", "provider", "admin", "service"))
+]
+PlaceTypes = Annotated[list[Annotated[str, AfterValidator(check_place_type)]], Query()]
+RegionCode = Annotated[str | None, AfterValidator(lambda v: v and check_region(v)), Query()]
+
+
+def _near(near: str | None) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    try:
+        lat_text, lon_text = near.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError as exc:
+        raise Invalid(
+            "near must be 'LAT,LON', e.g. 52.3874,4.6462.", loc=["query", "near"]
+        ) from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid("near lies outside the globe.", loc=["query", "near"])
+    return lat, lon
+
+
+def _offset(value: str) -> int:
+    offset = int(value)
+    if offset < 0:
+        raise ValueError("negative offset")
+    return offset
+
+
+def _features(features: str | None) -> list[str]:
+    codes = [f.strip() for f in (features or "").split(",") if f.strip()]
+    for code in codes:
+        if code not in reference.features():
+            raise Invalid(f"Unknown feature {code!r}.", loc=["query", "features"])
+    return codes
+
+
+@router.get("", response_model=Page[AvailabilityItem], responses=problem_responses(401, 403, 422))
+async def search_availability(
+    _: Searcher,
+    session: ReadSession,
+    settings: AppSettings,
+    place_type: PlaceTypes,
+    region: RegionCode = None,
+    near: Annotated[str | None, Query(description="LAT,LON")] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=500)] = None,
+    features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
+    min_free: Annotated[int, Query(ge=0)] = 1,
+    include_stale: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AvailabilityItem]:
+    """Free places right now, nearest first when `near` is given, else most free first.
+    Stale reports are left out unless `include_stale`."""
+    point = _near(near)
+    if radius_km is not None and point is None:
+        raise Invalid("radius_km needs near.", loc=["query", "radius_km"])
+    position = decode_cursor(cursor, _offset)
+    offset = position[0] if position else 0
+    spec = SearchFilter(
+        place_types=place_type,
+        region_codes=reference.covered_regions(region) if region else None,
+        near=point,
+        radius_km=radius_km,
+        features=_features(features),
+        min_free=min_free,
+        include_stale=include_stale,
+    )
+    items = await service.search(session, settings, spec, offset=offset, limit=limit + 1)
+    more = len(items) > limit
+    return Page(items=items[:limit], next_cursor=encode_cursor((offset + limit,)) if more else None)
+
+
+@router.get("/summary", response_model=Summary, responses=problem_responses(401, 422))
+async def availability_summary(
+    _: AnyRole,
+    session: ReadSession,
+    settings: AppSettings,
+    region: RegionCode = None,
+    place_type: Annotated[
+        list[Annotated[str, AfterValidator(check_place_type)]] | None, Query()
+    ] = None,
+) -> Summary:
+    """Free, staffed and stale counts per region and place type: the regional picture,
+    without per-facility figures."""
+    return await service.summary(session, settings, region, place_type or [])

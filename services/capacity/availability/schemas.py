@@ -1,0 +1,43 @@
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class FacilitySummary(BaseModel):
+    id: uuid.UUID
+    name: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+    city: str
+    region_code: str
+    lat: float
+    lon: float
+    admission_hours: str
+    features: list[str]
+
+
+class AvailabilityItem(BaseModel):
+    facility: FacilitySummary
+    place_type: str
+    free: int
+    available: int
+    held: int
+    staffed: int
+    expected_available_24h: int | None
+    observed_at: datetime
+    stale: bool
+    distance_km: float | None
+
+
+class SummaryItem(BaseModel):
+    region_code: str
+    place_type: str
+    facilities: int
+    free: int
+    staffed: int
+    stale: int
+
+
+class Summary(BaseModel):
+    items: list[SummaryItem]

@@ -1,0 +1,86 @@
+"""Finding free places, and the regional picture without per-facility figures."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.capacity.availability import repository
+from services.capacity.availability.repository import SearchFilter
+from services.capacity.availability.schemas import (
+    AvailabilityItem,
+    FacilitySummary,
+    Summary,
+    SummaryItem,
+)
+from services.capacity.capacity.staleness import free_expression, stale_expression
+from shared import metrics, reference
+from shared.settings import Settings
+
+
+async def search(
+    session: AsyncSession, settings: Settings, spec: SearchFilter, *, offset: int, limit: int
+) -> list[AvailabilityItem]:
+    """Places with at least `min_free` free, nearest first when `near` is given, else the
+    most free first."""
+    rows = await repository.search(
+        session, spec, stale_expression(settings), free_expression(), offset=offset, limit=limit
+    )
+    return [
+        AvailabilityItem(
+            facility=FacilitySummary(
+                id=row.Facility.id,
+                name=row.Facility.name,
+                organisation_id=row.Facility.organisation_id,
+                organisation_name=row.organisation_name,
+                city=row.Facility.city,
+                region_code=row.Facility.region_code,
+                lat=row.Facility.lat,
+                lon=row.Facility.lon,
+                admission_hours=row.Facility.admission_hours,
+                features=row.Facility.features,
+            ),
+            place_type=row.CapacityState.place_type,
+            free=row.free,
+            available=row.CapacityState.available,
+            held=row.CapacityState.held,
+            staffed=row.CapacityState.staffed,
+            expected_available_24h=row.CapacityState.expected_available_24h,
+            observed_at=row.CapacityState.observed_at,
+            stale=row.stale,
+            distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
+        )
+        for row in rows
+    ]
+
+
+async def summary(
+    session: AsyncSession, settings: Settings, region: str | None, place_types: list[str]
+) -> Summary:
+    """Free, staffed and stale counts per region and place type."""
+    regions = reference.covered_regions(region) if region else None
+    rows = await repository.summary(
+        session, stale_expression(settings), free_expression(), regions, place_types
+    )
+    return Summary(
+        items=[
+            SummaryItem(
+                region_code=r.region_code,
+                place_type=r.place_type,
+                facilities=r.facilities,
+                free=r.free,
+                staffed=r.staffed,
+                stale=r.stale,
+            )
+            for r in rows
+        ]
+    )
+
+
+async def refresh_gauges(session: AsyncSession, settings: Settings) -> None:
+    """Set `zorgplek_places_free` and `zorgplek_places_stale` from the database."""
+    current = await summary(session, settings, None, [])
+    metrics.places_free.clear()
+    metrics.places_stale.clear()
+    for item in current.items:
+        metrics.places_free.labels(item.region_code, item.place_type).set(item.free)
+        metrics.places_stale.labels(item.region_code, item.place_type).set(item.stale)

@@ -1,0 +1,72 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    false,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.capacity.base import Base
+
+
+class CapacityState(Base):
+    """The current numbers of one place type at one facility.
+
+    `available` is what the provider reported; `held` is what Zorgplek reserved;
+    free = max(available - held, 0) is what a searcher may still take."""
+
+    __tablename__ = "capacity"
+    __table_args__ = (
+        CheckConstraint(
+            "staffed >= 0 AND occupied >= 0 AND available >= 0 AND held >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    place_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staffed: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expected_available_24h: Mapped[int | None] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when `capacity.stale` was published, so it is published once per stale spell.
+    stale_notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CapacityReport(Base):
+    """Every report received, applied or not: the history regions plan with."""
+
+    __tablename__ = "capacity_reports"
+    __table_args__ = (
+        Index(
+            "ix_capacity_reports_facility_place_observed",
+            "facility_id",
+            "place_type",
+            "observed_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    place_type: Mapped[str] = mapped_column(String(32))
+    staffed: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+    expected_available_24h: Mapped[int | None] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    applied: Mapped[bool] = mapped_column(Boolean)
+    reporter: Mapped[str] = mapped_column(String(255))

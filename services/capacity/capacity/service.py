@@ -1,0 +1,228 @@
+"""Capacity reports: the rules of API.md, one report or a batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.capacity.access import ensure_provider_of
+from services.capacity.capacity import repository
+from services.capacity.capacity.events import free_of, publish_capacity, publish_change
+from services.capacity.capacity.models import CapacityReport, CapacityState
+from services.capacity.capacity.schemas import (
+    BatchReport,
+    CapacityReportIn,
+    CapacityStateOut,
+    RowError,
+)
+from services.capacity.capacity.staleness import is_stale, stale_expression
+from services.capacity.facilities import service as facilities
+from services.capacity.facilities.models import Facility
+from shared import metrics
+from shared.auth import Principal
+from shared.errors import DomainError, Forbidden, Invalid, NotFound
+from shared.settings import Settings
+
+CSV_COLUMNS = (
+    "facility_id",
+    "place_type",
+    "staffed",
+    "occupied",
+    "available",
+    "expected_available_24h",
+    "observed_at",
+)
+HISTORY_ROLES = ("referrer", "triagist", "admin", "provider")
+
+
+def state_out(
+    state: CapacityState, settings: Settings, *, applied: bool, now: datetime | None = None
+) -> CapacityStateOut:
+    return CapacityStateOut(
+        facility_id=state.facility_id,
+        place_type=state.place_type,
+        staffed=state.staffed,
+        occupied=state.occupied,
+        available=state.available,
+        held=state.held,
+        free=free_of(state),
+        expected_available_24h=state.expected_available_24h,
+        observed_at=state.observed_at,
+        received_at=state.received_at,
+        stale=is_stale(state.place_type, state.observed_at, now or datetime.now(UTC), settings),
+        applied=applied,
+    )
+
+
+async def _reportable_facility(
+    session: AsyncSession,
+    principal: Principal,
+    facility_id: uuid.UUID,
+    place_type: str,
+    place_type_loc: list[str | int],
+) -> Facility:
+    facility = await facilities.get(session, facility_id)
+    ensure_provider_of(
+        principal, facility.organisation_id, scope="capacity:write", thing="facility"
+    )
+    if place_type not in facility.place_types:
+        raise Invalid(
+            f"This facility does not offer {place_type}; it offers "
+            f"{', '.join(facility.place_types)}.",
+            loc=place_type_loc,
+        )
+    return facility
+
+
+async def report(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    facility_id: uuid.UUID,
+    place_type: str,
+    data: CapacityReportIn,
+    *,
+    place_type_loc: list[str | int] | None = None,
+) -> CapacityStateOut:
+    """Apply a report unless a newer one is stored; either way answer the current state.
+
+    The history keeps every report. Events are written in this transaction."""
+    facility = await _reportable_facility(
+        session, principal, facility_id, place_type, place_type_loc or ["path", "place_type"]
+    )
+    now = datetime.now(UTC)
+    values = data.model_dump()
+    state = await repository.lock_state(session, facility_id, place_type)
+    if state is None and await repository.insert_state_if_absent(
+        session,
+        {**values, "facility_id": facility_id, "place_type": place_type, "received_at": now},
+    ):
+        state = await repository.lock_state(session, facility_id, place_type)
+        assert state is not None
+        applied, free_before = True, 0
+    else:
+        if state is None:  # a concurrent first report won the insert
+            state = await repository.lock_state(session, facility_id, place_type)
+            assert state is not None
+        applied = data.observed_at >= state.observed_at
+        stale_before = is_stale(place_type, state.observed_at, now, settings)
+        free_before = 0 if stale_before else free_of(state)
+        if applied:
+            for key, value in values.items():
+                setattr(state, key, value)
+            state.received_at = now
+            state.stale_notified = False
+    await repository.add_report(
+        session,
+        CapacityReport(
+            facility_id=facility_id,
+            place_type=place_type,
+            received_at=now,
+            applied=applied,
+            reporter=principal.sub,
+            **values,
+        ),
+    )
+    if applied:
+        await publish_change(session, facility, state, free_before)
+    metrics.capacity_reports.labels("applied" if applied else "outdated").inc()
+    return state_out(state, settings, applied=applied, now=now)
+
+
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
+
+
+async def report_batch(
+    session: AsyncSession, principal: Principal, settings: Settings, rows: list[Any]
+) -> list[CapacityStateOut | RowError]:
+    """Apply each row on its own: good rows apply even when others are refused.
+
+    Each row runs in a savepoint, so a refused row leaves nothing behind."""
+    results: list[CapacityStateOut | RowError] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            if not isinstance(row, dict):
+                raise Invalid("A report must be an object.", loc=[])
+            parsed = BatchReport.model_validate(row)
+            async with session.begin_nested():
+                results.append(
+                    await report(
+                        session,
+                        principal,
+                        settings,
+                        parsed.facility_id,
+                        parsed.place_type,
+                        CapacityReportIn.model_validate(
+                            parsed.model_dump(exclude={"facility_id", "place_type"})
+                        ),
+                        place_type_loc=["place_type"],
+                    )
+                )
+        except ValidationError as exc:
+            metrics.capacity_reports.labels("rejected").inc()
+            results.append(RowError(row=number, errors=_errors(exc)))
+        except DomainError as exc:
+            metrics.capacity_reports.labels("rejected").inc()
+            errors = exc.errors or [{"loc": ["facility_id"], "msg": exc.detail}]
+            results.append(RowError(row=number, errors=errors))
+    return results
+
+
+def parse_csv(text: str) -> list[dict[str, Any]]:
+    """Rows of a CSV batch (header row first); empty cells are absent values."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [
+        c
+        for c in CSV_COLUMNS
+        if c != "expected_available_24h" and c not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise Invalid(
+            f"The CSV header lacks the columns: {', '.join(missing)}.", loc=["body", "header"]
+        )
+    return [
+        {key: value for key, value in row.items() if key is not None and value not in ("", None)}
+        for row in reader
+    ]
+
+
+async def history(
+    session: AsyncSession,
+    principal: Principal,
+    facility_id: uuid.UUID,
+    place_type: str,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    before: tuple[datetime, int] | None,
+    limit: int,
+) -> list[CapacityReport]:
+    """Past reports, newest first: for referrers, triagists, admins and the own provider."""
+    if not principal.has(*HISTORY_ROLES):
+        raise Forbidden("Capacity history is not available to this role.")
+    facility = await facilities.get(session, facility_id)
+    if not principal.has("referrer", "triagist", "admin") and not principal.belongs_to(
+        facility.organisation_id
+    ):
+        raise NotFound("No such facility.")
+    if place_type not in facility.place_types:
+        raise NotFound(f"This facility does not offer {place_type}.")
+    return await repository.history(
+        session, facility_id, place_type, since=since, until=until, before=before, limit=limit
+    )
+
+
+async def publish_stale(session: AsyncSession, settings: Settings, limit: int = 500) -> int:
+    """Publish `capacity.stale` once for each place whose report went stale."""
+    rows = await repository.claim_newly_stale(session, stale_expression(settings), limit)
+    for state, facility in rows:
+        state.stale_notified = True
+        await publish_capacity(session, "capacity.stale", facility, state)
+    return len(rows)

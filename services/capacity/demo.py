@@ -1,0 +1,115 @@
+"""Demo data: two real regions (Kennemerland, Zuid-Holland Noord), their providers'
+locations, capacity with a few stale reports, referrer practices and demo users.
+
+Ids are derived from the data's keys, so loading twice changes nothing but the report
+times, which are set relative to now so the demo always looks current."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.capacity.capacity import service as capacity
+from services.capacity.capacity.schemas import CapacityReportIn
+from services.capacity.facilities.models import Facility
+from services.capacity.organisations.models import Organisation
+from shared.auth import Principal, issue_token
+from shared.settings import Settings
+
+ORGANISATION_FIELDS = ("name", "kind", "agb_code", "ura", "city", "lat", "lon")
+NAMESPACE = uuid.UUID("0f6b1a52-43c4-4d3a-9d43-5a1e0c7d2b11")
+
+
+def demo_id(key: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, key)
+
+
+def data() -> dict[str, Any]:
+    text = resources.files("services.capacity").joinpath("data", "demo.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    sub: str
+    name: str
+    role: str
+    organisation_id: uuid.UUID | None
+    organisation_name: str | None
+    regions: list[str]
+
+
+def users() -> list[DemoUser]:
+    demo = data()
+    names = {o["key"]: o["name"] for o in demo["organisations"]}
+    return [
+        DemoUser(
+            sub=u["sub"],
+            name=u["name"],
+            role=u["role"],
+            organisation_id=demo_id(u["organisation"]) if u["organisation"] else None,
+            organisation_name=names.get(u["organisation"]) if u["organisation"] else None,
+            regions=list(u["regions"]),
+        )
+        for u in demo["users"]
+    ]
+
+
+def token_for(settings: Settings, user: DemoUser) -> str:
+    return issue_token(
+        settings,
+        sub=user.sub,
+        name=user.name,
+        roles=[user.role],
+        org=user.organisation_id,
+        regions=user.regions,
+    )
+
+
+async def load(session: AsyncSession, settings: Settings) -> None:
+    """Load the demo into the capacity schema."""
+    demo = data()
+    for org in demo["organisations"]:
+        values = {k: v for k, v in org.items() if k in ORGANISATION_FIELDS}
+        await session.execute(
+            insert(Organisation).values(id=demo_id(org["key"]), **values).on_conflict_do_nothing()
+        )
+    now = datetime.now(UTC)
+    for fac in demo["facilities"]:
+        values = {k: v for k, v in fac.items() if k not in ("key", "organisation", "capacity")}
+        await session.execute(
+            insert(Facility)
+            .values(id=demo_id(fac["key"]), organisation_id=demo_id(fac["organisation"]), **values)
+            .on_conflict_do_nothing()
+        )
+        provider = Principal(
+            sub="demo-loader",
+            name="Demo",
+            org=demo_id(fac["organisation"]),
+            roles=frozenset({"provider"}),
+        )
+        for entry in fac["capacity"]:
+            report = CapacityReportIn(
+                staffed=entry["staffed"],
+                occupied=entry["occupied"],
+                available=entry["available"],
+                expected_available_24h=entry.get("expected_available_24h"),
+                observed_at=now - timedelta(minutes=entry["age_minutes"]),
+            )
+            await capacity.report(
+                session, provider, settings, demo_id(fac["key"]), entry["place_type"], report
+            )
+
+
+async def load_on_startup(app: FastAPI) -> None:
+    async with app.state.database.sessions.begin() as session:
+        await load(session, app.state.settings)

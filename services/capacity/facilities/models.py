@@ -1,0 +1,27 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, String, func
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.capacity.base import Base
+
+
+class Facility(Base):
+    """A location of a provider where places of one or more types are offered."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    postcode: Mapped[str] = mapped_column(String(7))
+    region_code: Mapped[str] = mapped_column(String(64), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place_types: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    features: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    admission_hours: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

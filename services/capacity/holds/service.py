@@ -1,0 +1,107 @@
+"""Holds: a place kept aside for a referral. Every hold has a time-to-live, so a crash
+anywhere between triage and capacity heals itself."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.capacity.capacity.events import free_of, publish_change
+from services.capacity.capacity.models import CapacityState
+from services.capacity.facilities import service as facilities
+from services.capacity.holds import repository
+from services.capacity.holds.models import Hold
+from services.capacity.holds.schemas import HoldIn
+from shared import metrics
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound
+
+
+async def create(session: AsyncSession, principal: Principal, data: HoldIn) -> Hold:
+    """Hold one free place; 409 when none is free."""
+    facility = await facilities.get(session, data.facility_id)
+    state = await repository.take_place(session, data.facility_id, data.place_type)
+    if state is None:
+        metrics.holds.labels("conflict").inc()
+        raise Conflict(
+            f"No free {data.place_type} place at {facility.name}.",
+            extra={"facility_id": str(facility.id), "place_type": data.place_type},
+        )
+    hold = await repository.add(
+        session,
+        Hold(
+            facility_id=data.facility_id,
+            place_type=data.place_type,
+            referral_id=data.referral_id,
+            status="active",
+            created_by=principal.sub,
+            expires_at=datetime.now(UTC) + timedelta(seconds=data.ttl_seconds),
+        ),
+    )
+    await publish_change(session, facility, state, free_of(state) + 1)
+    metrics.holds.labels("created").inc()
+    return hold
+
+
+async def _active(session: AsyncSession, hold_id: uuid.UUID, now: datetime) -> Hold:
+    hold = await repository.lock(session, hold_id)
+    if hold is None:
+        raise NotFound("No such hold.")
+    if hold.status == "active" and hold.expires_at <= now:
+        await _end(session, hold, "expired", now)
+    if hold.status != "active":
+        raise Conflict(f"The hold is {hold.status}.", extra={"hold_status": hold.status})
+    return hold
+
+
+async def commit(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
+    """The held place becomes occupied; 409 when the hold expired or was released."""
+    now = datetime.now(UTC)
+    hold = await _active(session, hold_id, now)
+    state = await repository.occupy_place(session, hold.facility_id, hold.place_type)
+    hold.status, hold.ended_at = "committed", now
+    if state is not None:
+        facility = await facilities.get(session, hold.facility_id)
+        await publish_change(session, facility, state, free_of(state))
+    metrics.holds.labels("committed").inc()
+    return hold
+
+
+async def release(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
+    """Give the place back. Releasing a hold that already ended changes nothing; a committed
+    hold cannot be released (409)."""
+    now = datetime.now(UTC)
+    hold = await repository.lock(session, hold_id)
+    if hold is None:
+        raise NotFound("No such hold.")
+    if hold.status == "committed":
+        raise Conflict(
+            "The hold was committed: the patient was admitted.", extra={"hold_status": hold.status}
+        )
+    if hold.status == "active":
+        await _end(session, hold, "expired" if hold.expires_at <= now else "released", now)
+    return hold
+
+
+async def _end(session: AsyncSession, hold: Hold, status: str, now: datetime) -> None:
+    state: CapacityState | None = await repository.return_place(
+        session, hold.facility_id, hold.place_type
+    )
+    hold.status, hold.ended_at = status, now
+    await session.flush()
+    if state is not None:
+        facility = await facilities.get(session, hold.facility_id)
+        free_before = max(state.available - state.held - 1, 0)
+        await publish_change(session, facility, state, free_before)
+    metrics.holds.labels(status).inc()
+
+
+async def expire_due(session: AsyncSession, now: datetime | None = None, limit: int = 200) -> int:
+    """Expire holds past their time; safe with any number of sweepers at once."""
+    now = now or datetime.now(UTC)
+    due = await repository.claim_expired(session, now, limit)
+    for hold in due:
+        await _end(session, hold, "expired", now)
+    return len(due)

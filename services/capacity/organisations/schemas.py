@@ -1,0 +1,62 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.schemas import Latitude, Longitude
+
+OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+EightDigits = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
+SCOPES = ("capacity:write", "facilities:write")
+Scope = Literal["capacity:write", "facilities:write"]
+
+
+class OrganisationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    kind: OrganisationKind
+    agb_code: EightDigits | None = Field(default=None, description="AGB code, 8 digits.")
+    ura: EightDigits | None = Field(default=None, description="URA number, 8 digits.")
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    agb_code: str | None
+    ura: str | None
+    city: str | None
+    lat: float | None
+    lon: float | None
+    created_at: datetime
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: list[Scope] = Field(min_length=1)
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    label: str
+    scopes: list[str]
+    key_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The key itself, shown only in this answer.")

@@ -1,0 +1,226 @@
+"""`zorgplek`: the composition root, the one place that knows every service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from shared import embedded
+from shared.app import KERNEL_MIGRATIONS, Component, create_app
+from shared.auth import ROLES, issue_token
+from shared.db import Database
+from shared.migrate import migrate
+from shared.observability import configure_logging
+from shared.settings import Settings
+
+
+def _capacity(settings: Settings) -> Component:
+    from services import capacity
+
+    return capacity.component(settings)
+
+
+SERVICES: dict[str, Callable[[Settings], Component]] = {"capacity": _capacity}
+
+
+def components(settings: Settings, names: list[str] | None = None) -> list[Component]:
+    return [SERVICES[name](settings) for name in (names or list(SERVICES))]
+
+
+def database_url(settings: Settings) -> tuple[str, Any]:
+    """The configured database, or the embedded one (development only)."""
+    if settings.database_url:
+        return settings.database_url, None
+    if settings.env != "development":
+        raise SystemExit("ZORGPLEK_DATABASE_URL is required outside development.")
+    return embedded.start(settings.home / "pgdata")
+
+
+def build_app(settings: Settings, names: list[str] | None = None) -> tuple[FastAPI, Any]:
+    url, server = database_url(settings)
+    return create_app(components(settings, names), settings, database_url=url), server
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        messages = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise SystemExit(f"Configuration error: {messages}") from exc
+
+
+def _print_welcome(settings: Settings, base: str) -> None:
+    from services.capacity import demo
+
+    lines = [
+        "",
+        f"Zorgplek is starting at {base}",
+        f"  API documentation   {base}/docs",
+        f"  Health / readiness  {base}/healthz  {base}/readyz",
+        f"  Metrics             {base}/metrics",
+    ]
+    if settings.demo:
+        lines.append("")
+        lines.append("Demo tokens (valid 12 hours; use as 'Authorization: Bearer <token>'):")
+        for user in demo.users():
+            org = f" — {user.organisation_name}" if user.organisation_name else ""
+            lines.append(f"  {user.role:<9} {user.name}{org}")
+            lines.append(f"    {demo.token_for(settings, user)}")
+    print("\n".join(lines), flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    os.environ.setdefault("ZORGPLEK_ENV", "development")
+    overrides: dict[str, Any] = {"demo": args.demo or None}
+    settings = _settings(**{k: v for k, v in overrides.items() if v is not None}, **_address(args))
+    configure_logging(settings.log_level)
+    app, _server = build_app(settings)
+    _print_welcome(settings, f"http://{settings.host}:{settings.port}")
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings(**_address(args))
+    configure_logging(settings.log_level)
+    app, _server = build_app(settings, [args.service])
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
+    )
+
+
+def _address(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Any]) -> Any:
+    url, _server = database_url(settings)
+    database = Database(url)
+    try:
+        return await work(database)
+    finally:
+        await database.dispose()
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    settings = _settings()
+
+    async def work(database: Database) -> None:
+        sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components(settings))]
+        await migrate(database.engine, sets)
+
+    asyncio.run(_with_database(settings, work))
+    print("All schemas are at their head revision.")
+
+
+def cmd_demo(_: argparse.Namespace) -> None:
+    settings = _settings()
+    from services.capacity import demo
+
+    async def work(database: Database) -> None:
+        sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components(settings))]
+        await migrate(database.engine, sets)
+        async with database.sessions.begin() as session:
+            await demo.load(session, settings)
+
+    asyncio.run(_with_database(settings, work))
+    print("Demo data loaded.")
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    settings = _settings()
+    try:
+        token = issue_token(
+            settings,
+            sub=args.sub,
+            name=args.name,
+            roles=args.role,
+            org=args.org,
+            regions=args.region,
+            ttl_seconds=args.ttl,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise SystemExit(str(exc)) from exc
+    print(token)
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> None:
+    import uuid
+
+    from services.capacity.organisations import service
+    from services.capacity.organisations.schemas import ApiKeyIn
+    from shared.auth import Principal
+
+    settings = _settings()
+    admin = Principal(sub="cli", name="zorgplek apikey", org=None, roles=frozenset({"admin"}))
+    try:
+        body = ApiKeyIn(scopes=args.scope, label=args.label)
+        organisation_id = uuid.UUID(args.org)
+    except (ValidationError, ValueError) as exc:
+        raise SystemExit(f"Invalid input: {exc}") from exc
+
+    async def work(database: Database) -> str:
+        async with database.sessions.begin() as session:
+            _, key = await service.create_api_key(session, admin, organisation_id, body)
+            return key
+
+    print(asyncio.run(_with_database(settings, work)))
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="zorgplek", description="Zorgplek: free care places.")
+    sub = main.add_subparsers(dest="command", required=True)
+
+    def address(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", help="listen address (ZORGPLEK_HOST, default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="listen port (ZORGPLEK_PORT, default 8080)")
+
+    up = sub.add_parser("up", help="every service on one port; embedded PostgreSQL if unset")
+    up.add_argument("--demo", action="store_true", help="load the demo regions and users")
+    address(up)
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="one service alone, as a container runs it")
+    serve.add_argument("service", choices=sorted(SERVICES))
+    address(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring every schema to its head").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load the demo data").set_defaults(func=cmd_demo)
+
+    token = sub.add_parser("token", help="print a token signed with the configured secret")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--name", required=True)
+    token.add_argument("--role", action="append", required=True, choices=sorted(ROLES))
+    token.add_argument("--org", help="organisation id")
+    token.add_argument("--region", action="append", default=[], help="region code (repeat)")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    token.set_defaults(func=cmd_token)
+
+    apikey = sub.add_parser("apikey", help="API keys").add_subparsers(dest="action", required=True)
+    create = apikey.add_parser("create", help="issue a key for an organisation; printed once")
+    create.add_argument("--org", required=True, help="organisation id")
+    create.add_argument("--scope", action="append", required=True)
+    create.add_argument("--label", required=True)
+    create.set_defaults(func=cmd_apikey_create)
+    return main
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""The Zorgplek kernel: what every service uses and no service owns."""

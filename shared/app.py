@@ -1,0 +1,163 @@
+"""The application factory: one builder for a single service (`zorgplek serve`) and for all
+of them on one port (`zorgplek up`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from shared import metrics
+from shared.auth import ApiKeyResolver, TokenVerifier
+from shared.db import Database, KernelBase
+from shared.errors import install_handlers
+from shared.migrate import MigrationSet, at_head, migrate
+from shared.observability import RequestMiddleware
+from shared.settings import Settings
+
+log = logging.getLogger("zorgplek.app")
+
+KERNEL_MIGRATIONS = MigrationSet(
+    name="kernel", package="shared", schemas=("events", "audit"), metadata=KernelBase.metadata
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """Background work run every `interval` seconds; each run claims its own rows."""
+
+    name: str
+    interval: float
+    run: Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Component:
+    """What one service brings to an app."""
+
+    name: str
+    routers: Sequence[APIRouter]
+    migrations: MigrationSet
+    loops: Sequence[Loop] = ()
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    api_key_resolver: ApiKeyResolver | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+async def _supervise(app: FastAPI, loop: Loop) -> None:
+    while True:
+        try:
+            await loop.run(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            metrics.background_loop_errors.labels(loop.name).inc()
+            log.exception("background loop failed; retrying", extra={"loop": loop.name})
+        await asyncio.sleep(loop.interval)
+
+
+def create_app(
+    components: Sequence[Component],
+    settings: Settings,
+    *,
+    database_url: str,
+    run_loops: bool = True,
+) -> FastAPI:
+    """An app serving `components` on the database at `database_url`."""
+    name = components[0].name if len(components) == 1 else "zorgplek"
+    migration_sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components)]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(database_url, settings.database_read_url, settings.database_pool_size)
+        app.state.database = database
+        tasks: list[asyncio.Task[None]] = []
+        app.state.loop_tasks = tasks
+        try:
+            await migrate(database.engine, migration_sets)
+            for component in components:
+                for hook in component.on_startup:
+                    await hook(app)
+            if run_loops:
+                for component in components:
+                    for loop in component.loops:
+                        tasks.append(asyncio.create_task(_supervise(app, loop), name=loop.name))
+            app.state.started = True
+            yield
+        finally:
+            app.state.started = False
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for component in components:
+                for hook in component.on_shutdown:
+                    await hook(app)
+            await database.dispose()
+
+    app = FastAPI(
+        title="Zorgplek" if name == "zorgplek" else f"Zorgplek {name}",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.started = False
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.components = list(components)
+    for component in components:
+        if component.api_key_resolver is not None:
+            app.state.api_key_resolver = component.api_key_resolver
+        for router in component.routers:
+            app.include_router(router)
+    install_handlers(app)
+    app.add_middleware(RequestMiddleware, service=name)
+    app.include_router(_probes(migration_sets))
+    return app
+
+
+def _probes(migration_sets: list[MigrationSet]) -> APIRouter:
+    """`/healthz`, `/readyz` and `/metrics`: public by choice, for probes and Prometheus."""
+    router = APIRouter(include_in_schema=False)
+    schema_ok = False
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        nonlocal schema_ok
+        app = request.app
+        checks: dict[str, str] = {}
+        if not app.state.started:
+            checks["startup"] = "not finished"
+        else:
+            try:
+                async with app.state.database.engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+                    if not schema_ok:
+                        schema_ok = await at_head(app.state.database.engine, migration_sets)
+                checks["database"] = "ok"
+                checks["schema"] = "ok" if schema_ok else "behind"
+            except Exception as exc:  # any failure to reach it means "not ready"
+                checks["database"] = f"unreachable: {type(exc).__name__}"
+            dead = [t.get_name() for t in app.state.loop_tasks if t.done()]
+            checks["background"] = "ok" if not dead else "stopped: " + ", ".join(dead)
+        ready = all(v == "ok" for v in checks.values()) and bool(checks)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,225 @@
+"""Who is calling: JWTs (HS256 out of the box, an OIDC issuer's keys by configuration) and
+organisation API keys (`zpk_…`). Every router requires a caller unless it opts out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import Settings
+
+ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer", "service"})
+PROFESSIONAL_ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer"})
+API_KEY_PREFIX = "zpk_"
+HS_ALGORITHMS = ["HS256"]
+OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    sub: str
+    name: str
+    org: uuid.UUID | None
+    roles: frozenset[str]
+    regions: tuple[str, ...] = ()
+    via: Literal["jwt", "api_key"] = "jwt"
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    on_behalf_of: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def allows(self, scope: str) -> bool:
+        """Tokens carry a person's full rights; an API key only the scopes it was given."""
+        return self.via != "api_key" or scope in self.scopes
+
+    def belongs_to(self, organisation_id: uuid.UUID) -> bool:
+        return self.org is not None and self.org == organisation_id
+
+
+ApiKeyResolver = Callable[[AsyncSession, str], Awaitable[Principal | None]]
+
+
+def hash_api_key(key: str) -> str:
+    """API keys carry 256 bits of randomness, so a plain SHA-256 is a safe stored form."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    sub: str,
+    name: str,
+    roles: list[str],
+    org: uuid.UUID | str | None = None,
+    regions: list[str] | None = None,
+    ttl_seconds: int = 12 * 3600,
+) -> str:
+    """A token signed with the configured HS256 secret (development, tests, services)."""
+    unknown = set(roles) - ROLES
+    if unknown or not roles:
+        raise ValueError(f"unknown roles: {sorted(unknown)}" if unknown else "no role given")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "name": name,
+        "org": str(org) if org else None,
+        "roles": roles,
+        "regions": regions or [],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    return jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
+
+
+class TokenVerifier:
+    """Checks a bearer token's signature, issuer, audience and expiry."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        if settings.oidc_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=3600)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The bearer token is not a valid JWT.") from exc
+        try:
+            if header.get("alg") in HS_ALGORITHMS and self.settings.jwt_secret is not None:
+                claims = jwt.decode(
+                    token,
+                    self.settings.jwt_secret,
+                    algorithms=HS_ALGORITHMS,
+                    issuer=self.settings.jwt_issuer,
+                    audience=self.settings.jwt_audience,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
+                )
+            elif header.get("alg") in OIDC_ALGORITHMS and self._jwks is not None:
+                jwks = self._jwks
+                key = await asyncio.to_thread(jwks.get_signing_key_from_jwt, token)
+                claims = jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=OIDC_ALGORITHMS,
+                    issuer=self.settings.oidc_issuer,
+                    audience=self.settings.oidc_audience or self.settings.jwt_audience,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
+                )
+            else:
+                raise Unauthorized("The token's signing algorithm is not accepted here.")
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The bearer token has expired.") from exc
+        except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
+            raise Unauthorized(f"The bearer token was refused: {exc}.") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles") or []
+    regions = claims.get("regions") or []
+    if not isinstance(roles, list) or not isinstance(regions, list):
+        raise Unauthorized("The token's roles and regions must be lists.")
+    org: uuid.UUID | None = None
+    if claims.get("org"):
+        try:
+            org = uuid.UUID(str(claims["org"]))
+        except ValueError as exc:
+            raise Unauthorized("The token's org claim is not an organisation id.") from exc
+    return Principal(
+        sub=str(claims["sub"]),
+        name=str(claims.get("name") or claims["sub"]),
+        org=org,
+        roles=frozenset(str(r) for r in roles) & ROLES,
+        regions=tuple(str(r) for r in regions),
+        on_behalf_of=claims.get("act", {}).get("sub")
+        if isinstance(claims.get("act"), dict)
+        else None,
+    )
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token from `Authorization: Bearer`, or `?access_token=` where a route allows it."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        return token.strip()
+    if getattr(request.state, "allow_query_token", False):
+        return request.query_params.get("access_token")
+    return None
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller of this request; 401 without a valid token or key."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    token = bearer_token(request)
+    if not token:
+        raise Unauthorized(
+            "This endpoint needs a bearer token.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    principal: Principal | None
+    if token.startswith(API_KEY_PREFIX):
+        resolver: ApiKeyResolver | None = getattr(request.app.state, "api_key_resolver", None)
+        if resolver is None:
+            raise Unauthorized("API keys are not accepted by this service.")
+        async with request.app.state.database.sessions() as session:
+            principal = await resolver(session, token)
+        if principal is None:
+            raise Unauthorized("The API key is unknown or revoked.")
+    else:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        principal = await verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def authenticated_router(**kwargs: Any) -> APIRouter:
+    """A router on which every endpoint needs a caller: the default for every API."""
+    return APIRouter(dependencies=[Depends(authenticate)], **kwargs)
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets through only callers with one of `roles` (else 403)."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if not principal.has(*roles):
+            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        return principal
+
+    return dependency
+
+
+AnyRole = CurrentPrincipal
+Professional = Annotated[Principal, Depends(require_roles(*PROFESSIONAL_ROLES))]
+Referrer = Annotated[Principal, Depends(require_roles("referrer"))]
+Triagist = Annotated[Principal, Depends(require_roles("triagist"))]
+Provider = Annotated[Principal, Depends(require_roles("provider"))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+ServiceCaller = Annotated[Principal, Depends(require_roles("service"))]

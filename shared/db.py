@@ -1,0 +1,105 @@
+"""The database: engines, the naming convention, and one session per request that is
+committed before the response is sent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def metadata_for(schema: str) -> MetaData:
+    """The metadata of one service's schema, with stable constraint names."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+class KernelBase(DeclarativeBase):
+    """Tables the kernel owns: the event outbox and the audit log."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def async_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` URLs and use the asyncpg driver."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+asyncpg"
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def plain_url(url: str) -> str:
+    """The same URL for asyncpg itself (LISTEN/NOTIFY connections)."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """An engine with a pool sized for one service process."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """The engines and session factory of one process."""
+
+    def __init__(self, url: str, read_url: str | None = None, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = create_engine(url, pool_size)
+        self.read_engine = create_engine(read_url, pool_size) if read_url else self.engine
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        # Runs before the response is sent (scope="function"): a failed commit is the
+        # caller's error, never a 200 for work that was lost.
+        await session.commit()
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.read_sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+"""The request's session; services flush, the request commits once, before responding."""
+
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+"""A read-only session, on the replica where one is configured."""

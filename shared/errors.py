@@ -1,0 +1,143 @@
+"""Domain errors carry their HTTP status; one set of handlers renders every failure as
+RFC 9457 problem+json, with no stack trace or SQL in it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("zorgplek.errors")
+
+
+class DomainError(Exception):
+    """A failure the caller can understand and act on."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.extra = extra or {}
+        self.headers = headers
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    """A malformed field or a broken rule between fields; `errors` names each field."""
+
+    status = 422
+    title = "Unprocessable content"
+
+    def __init__(self, detail: str, *, loc: Sequence[str | int], msg: str | None = None) -> None:
+        super().__init__(detail, errors=[{"loc": list(loc), "msg": msg or detail}])
+
+
+class Unavailable(DomainError):
+    status = 503
+    title = "Service unavailable"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: Sequence[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = list(errors)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route, so OpenAPI lists the problems it may answer."""
+    return {
+        status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {}}}
+        for status in statuses
+    }
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "invalid"))}
+        for err in exc.errors()
+    ]
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Render domain errors, HTTP errors, validation errors and crashes as problem+json."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem(
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            errors=exc.errors,
+            extra=exc.extra,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        fields = ", ".join(".".join(e["loc"]) for e in errors)
+        return problem(422, f"Invalid input: {fields}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, detail, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem(500, "An unexpected error occurred; it has been logged.")

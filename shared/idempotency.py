@@ -1,0 +1,128 @@
+"""`Idempotency-Key` on POSTs that create something: a repeat with the same body answers the
+first response; a repeat with another body is 422.
+
+The key row is inserted in the request's own transaction. A concurrent repeat blocks on that
+row until the first request commits (then it replays) or rolls back (then it runs itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+
+from shared.auth import CurrentPrincipal
+from shared.db import DbSession
+from shared.errors import Invalid
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """The idempotency table of one service, in that service's schema."""
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("owner", String(255), primary_key=True),
+        Column("route", String(255), primary_key=True),
+        Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status_code", Integer),
+        Column("response", JSONB),
+        Column("created_at", DateTime(timezone=True), server_default=func.now(), index=True),
+    )
+
+
+def _fingerprint(body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class IdempotentCall:
+    """The idempotency state of one request."""
+
+    def __init__(
+        self, table: Table, session: Any, key: str | None, owner: str, route: str, fingerprint: str
+    ) -> None:
+        self.table, self.session, self.key = table, session, key
+        self.owner, self.route, self.fingerprint = owner, route, fingerprint
+
+    async def replay(self) -> JSONResponse | None:
+        """The first response to this key, or None when this request is the first."""
+        if self.key is None:
+            return None
+        t = self.table
+        inserted = await self.session.execute(
+            insert(t)
+            .values(owner=self.owner, route=self.route, key=self.key, request_hash=self.fingerprint)
+            .on_conflict_do_nothing()
+            .returning(t.c.key)
+        )
+        if inserted.first() is not None:
+            return None
+        row = (
+            await self.session.execute(
+                select(t.c.request_hash, t.c.status_code, t.c.response).where(
+                    t.c.owner == self.owner, t.c.route == self.route, t.c.key == self.key
+                )
+            )
+        ).one()
+        if row.request_hash != self.fingerprint:
+            raise Invalid(
+                "This Idempotency-Key was used before with a different body.",
+                loc=["header", HEADER],
+            )
+        return JSONResponse(
+            row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+
+    async def respond(self, status_code: int, content: Any) -> JSONResponse:
+        """Answer, and keep the answer for repeats of this key."""
+        body = jsonable_encoder(content)
+        if self.key is not None:
+            t = self.table
+            await self.session.execute(
+                update(t)
+                .where(t.c.owner == self.owner, t.c.route == self.route, t.c.key == self.key)
+                .values(status_code=status_code, response=body)
+            )
+        return JSONResponse(body, status_code=status_code)
+
+
+def idempotency(table: Table) -> Callable[..., Awaitable[IdempotentCall]]:
+    """A dependency giving the endpoint its `IdempotentCall` against `table`."""
+
+    async def dependency(
+        request: Request, session: DbSession, principal: CurrentPrincipal
+    ) -> IdempotentCall:
+        key = request.headers.get(HEADER)
+        if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise Invalid(
+                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", loc=["header", HEADER]
+            )
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        return IdempotentCall(
+            table,
+            session,
+            key,
+            principal.sub,
+            f"{request.method} {route}",
+            _fingerprint(await request.body()),
+        )
+
+    return dependency
+
+
+def idempotency_dependency(table: Table) -> Any:
+    """`Annotated[IdempotentCall, Depends(...)]` for a service's table."""
+    return Annotated[IdempotentCall, Depends(idempotency(table))]

@@ -1,0 +1,89 @@
+"""The transactional outbox: an event is written in the same transaction as the change it
+describes, so it exists if and only if that change committed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import KernelBase
+
+NOTIFY_CHANNEL = "zorgplek_outbox"
+EVENT_TYPES = frozenset(
+    {
+        "capacity.updated",
+        "capacity.available",
+        "capacity.stale",
+        "referral.created",
+        "referral.status_changed",
+        "reservation.held",
+        "reservation.accepted",
+        "reservation.declined",
+        "reservation.expired",
+    }
+)
+
+
+class OutboxEvent(KernelBase):
+    """One event. `audience` says who may see it, so notify never reads a producer's schema:
+    `{"public": true}` for capacity events (any professional), or
+    `{"organisation_ids": [...], "regions": [...]}` for referral and reservation events."""
+
+    __tablename__ = "outbox"
+    __table_args__ = {"schema": "events"}
+
+    position: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The writing transaction's id: a reader that only takes rows whose transaction is older
+    # than every running one never skips a row that commits late with a lower position.
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=func.txid_current())
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    source: str
+    data: dict[str, Any]
+    audience: dict[str, Any]
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def body(self) -> dict[str, Any]:
+        """The wire form: `{"id", "type", "timestamp", "data"}`."""
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "timestamp": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "data": self.data,
+        }
+
+
+PUBLIC: dict[str, Any] = {"public": True}
+
+
+async def publish(session: AsyncSession, event: Event) -> None:
+    """Write `event` into the caller's transaction; it is sent only if that commits."""
+    if event.type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event.type!r}")
+    await session.execute(
+        insert(OutboxEvent).values(
+            id=event.id,
+            type=event.type,
+            source=event.source,
+            occurred_at=event.occurred_at,
+            data=event.data,
+            audience=event.audience,
+        )
+    )

@@ -1,0 +1,52 @@
+"""Paged lists: `limit` (default 50, max 500) and an opaque `cursor`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from shared.errors import Invalid
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([str(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *types: Callable[[str], Any]) -> tuple[Any, ...] | None:
+    """The position a cursor points at, each part converted by `types`; 422 naming
+    `cursor` when it is not one of ours."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError("wrong shape")
+        return tuple(convert(value) for convert, value in zip(types, values, strict=True))
+    except (ValueError, TypeError) as exc:
+        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from exc
+
+
+def page(rows: Sequence[T], limit: int, position: Callable[[T], Sequence[Any]]) -> Page[T]:
+    """A page from `limit + 1` rows: the extra row only tells that there is more."""
+    items = list(rows[:limit])
+    more = len(rows) > limit and items
+    return Page(items=items, next_cursor=encode_cursor(position(items[-1])) if more else None)

@@ -1,0 +1,115 @@
+"""Settings: every value comes from a `ZORGPLEK_` environment variable and is checked at start."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets that appear in examples and tutorials; refused outside development.
+WEAK_SECRETS = frozenset(
+    {
+        "changeme",
+        "secret",
+        "zorgplek",
+        "development",
+        "change-me-to-a-long-random-secret-of-32-bytes-or-more",
+    }
+)
+MIN_SECRET_BYTES = 32
+
+
+class Settings(BaseSettings):
+    """Zorgplek's configuration. See README.md, "Configuration", for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ZORGPLEK_", extra="ignore")
+
+    env: Literal["development", "production"] = "production"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    home: Path = Path(".zorgplek")
+
+    database_url: str | None = None
+    database_read_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1)
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "zorgplek"
+    jwt_audience: str = "zorgplek"
+    oidc_issuer: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_audience: str | None = None
+
+    # Where triage reaches the capacity service; unset means "this process" (zorgplek up).
+    capacity_url: str | None = None
+
+    # Time-to-live of a capacity report per place type in hours, overriding the defaults of
+    # shared/data/place_types.csv, e.g. ZORGPLEK_STALE_TTL_HOURS='{"GGZ_CRISIS": 2}'.
+    stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    hold_max_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "Zorgplek <noreply@zorgplek.nl>"
+    webhook_allow_private: bool = False
+
+    log_level: str = "INFO"
+    demo: bool = False
+
+    @model_validator(mode="after")
+    def _secret_is_strong(self) -> Settings:
+        if self.env == "development":
+            return self
+        if self.jwt_secret is None and self.oidc_issuer is None:
+            raise ValueError(
+                "ZORGPLEK_JWT_SECRET (at least 32 bytes) or ZORGPLEK_OIDC_ISSUER is required "
+                "outside development"
+            )
+        if self.jwt_secret is not None:
+            check_secret(self.jwt_secret)
+        if self.database_url is None:
+            raise ValueError("ZORGPLEK_DATABASE_URL is required outside development")
+        return self
+
+    def signing_secret(self) -> str:
+        """The HS256 secret; in development one is generated once and kept under `home`."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret
+        if self.env != "development":
+            raise RuntimeError("no ZORGPLEK_JWT_SECRET configured")
+        path = self.home / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.jwt_secret = path.read_text().strip()
+        return self.jwt_secret
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a secret that is short or known from examples."""
+    if secret.lower() in WEAK_SECRETS or len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"ZORGPLEK_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes and not an example"
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]

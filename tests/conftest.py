@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from services.cli import components
+from shared.app import create_app
+from shared.auth import issue_token
+from shared.settings import Settings
+from tests.database import fresh_database, truncate_all
+
+SECRET = "test-secret-that-is-long-enough-for-hs256-signing"
+SCHEMAS = ("capacity", "triage", "notify", "events", "audit")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "production",
+        "jwt_secret": SECRET,
+        "database_url": database_url,
+        "webhook_allow_private": True,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    async with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, live_port: int) -> Settings:
+    """Settings of the test app; services reach each other at the live server's address."""
+    return make_settings(database_url, capacity_url=f"http://127.0.0.1:{live_port}")
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[Any]:
+    """All services in one app, as `zorgplek up` serves them; background loops off so that
+    tests drive sweeps themselves, with time moved rather than slept."""
+    application = create_app(
+        components(settings), settings, database_url=database_url, run_loops=False
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def live_url(app: Any, live_port: int) -> AsyncIterator[str]:
+    """The test app on a real socket, for calls between services and from real clients."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, lifespan="off",
+                            log_config=None)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{live_port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(autouse=True)
+async def _clean(request: pytest.FixtureRequest) -> None:
+    """Every test that touches the database starts from empty tables."""
+    if {"app", "database_url", "client", "live_url"} & set(request.fixturenames):
+        await truncate_all(request.getfixturevalue("database_url"), SCHEMAS)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://zorgplek.test") as c:
+        yield c
+
+
+TokenFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def auth(settings: Settings) -> TokenFactory:
+    """`auth("provider", org=...)` gives the headers of a caller with that role."""
+
+    def make(
+        *roles: str,
+        org: uuid.UUID | str | None = None,
+        regions: list[str] | None = None,
+        sub: str | None = None,
+    ) -> dict[str, str]:
+        token = issue_token(
+            settings,
+            sub=sub or f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}",
+            name=f"Test {' '.join(roles)}",
+            roles=list(roles),
+            org=org,
+            regions=regions,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-output"
+    path.mkdir(exist_ok=True)
+    return path
