@@ -48,11 +48,33 @@ class Settings(BaseSettings):
     # Where triage reaches the capacity service; unset means "this process" (zorgplek up).
     capacity_url: str | None = None
 
+    def self_url(self) -> str:
+        """This process's own address, for calls between services that share it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
     # Time-to-live of a capacity report per place type in hours, overriding the defaults of
     # shared/data/place_types.csv, e.g. ZORGPLEK_STALE_TTL_HOURS='{"GGZ_CRISIS": 2}'.
     stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     hold_max_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # Triage: how long a reserved place is held for the provider's answer.
+    reservation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    # Notify: retry schedule of webhooks and e-mail (seconds after each failed attempt;
+    # jitter is added), per-attempt timeout, and the live stream's heartbeat and queue.
+    delivery_retry_seconds: list[float] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 21600, 43200, 86400]
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    stream_queue_size: int = Field(default=1000, ge=1)
+
+    # Web pages: development sign-in (choose a demo user), and where the pages reach the
+    # APIs (unset: this process).
+    dev_login: bool = False
+    api_url: str | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
