@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # Notify: retry schedule of webhooks and e-mail (seconds after each failed attempt;
     # jitter is added), per-attempt timeout, and the live stream's heartbeat and queue.
     delivery_retry_seconds: list[float] = Field(
-        default_factory=lambda: [5, 300, 1800, 7200, 21600, 43200, 86400]
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0, 86400.0]
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)

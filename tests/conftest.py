@@ -70,8 +70,7 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Any]:
 @pytest.fixture(scope="session")
 async def live_url(app: Any, live_port: int) -> AsyncIterator[str]:
     """The test app on a real socket, for calls between services and from real clients."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, lifespan="off",
-                            log_config=None)
+    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, lifespan="off", log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

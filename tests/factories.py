@@ -54,8 +54,13 @@ def report_body(
     **extra: Any,
 ) -> dict[str, Any]:
     observed = (datetime.now(UTC) - age).isoformat()
-    return {"staffed": staffed, "occupied": occupied, "available": available,
-            "observed_at": observed, **extra}
+    return {
+        "staffed": staffed,
+        "occupied": occupied,
+        "available": available,
+        "observed_at": observed,
+        **extra,
+    }
 
 
 async def report(
@@ -77,7 +82,10 @@ async def report(
 
 
 async def place_with_free(
-    client: httpx.AsyncClient, auth: TokenFactory, free: int, place_type: str = "ELV_HOOG",
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    free: int,
+    place_type: str = "ELV_HOOG",
     **facility_fields: Any,
 ) -> dict[str, Any]:
     """A new organisation and facility with `free` places of `place_type`."""
@@ -85,6 +93,5 @@ async def place_with_free(
     facility = await create_facility(
         client, auth, organisation["id"], place_types=[place_type], **facility_fields
     )
-    await report(client, auth, facility, place_type, staffed=free + 5, occupied=5,
-                 available=free)
+    await report(client, auth, facility, place_type, staffed=free + 5, occupied=5, available=free)
     return facility
