@@ -3,12 +3,14 @@ committed before the response is sent."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,6 +18,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from shared.errors import Unavailable
+
+log = logging.getLogger("zorgplek.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,9 +93,16 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        # Runs before the response is sent (scope="function"): a failed commit is the
-        # caller's error, never a 200 for work that was lost.
-        await session.commit()
+        # Runs before the response is sent (scope="function"): when the commit fails the
+        # caller hears so, never a 200 for work that was lost.
+        try:
+            await session.commit()
+        except DBAPIError as exc:
+            log.exception("commit failed", extra={"path": request.url.path})
+            raise Unavailable(
+                "The change could not be saved; nothing was changed. Please try again.",
+                headers={"Retry-After": "1"},
+            ) from exc
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
