@@ -1,13 +1,24 @@
 """Field types every service validates the same way."""
 
+import re
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field
 
 # The Netherlands and a margin around it: catches swapped or mistyped coordinates.
 Latitude = Annotated[float, Field(ge=50.5, le=53.8, description="WGS84 latitude (NL).")]
 Longitude = Annotated[float, Field(ge=3.2, le=7.4, description="WGS84 longitude (NL).")]
-Postcode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[1-9]\d{3}( ?[A-Z]{2})?$"),
-]
+
+_POSTCODE = re.compile(r"^([1-9]\d{3})\s?([A-Z]{2})?$")
+
+
+def normalise_postcode(value: str) -> str:
+    """'2011ab' → '2011 AB'; '2011' stays '2011'."""
+    match = _POSTCODE.match(value.strip().upper())
+    if match is None:
+        raise ValueError("a Dutch postcode is 'NNNN' or 'NNNN AA', e.g. 2011 AB")
+    digits, letters = match.groups()
+    return f"{digits} {letters}" if letters else digits
+
+
+Postcode = Annotated[str, AfterValidator(normalise_postcode)]

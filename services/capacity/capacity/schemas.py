@@ -1,6 +1,6 @@
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -53,7 +53,7 @@ class BatchReport(CapacityReportIn):
 
 
 class BatchIn(BaseModel):
-    reports: list[dict[str, object]] = Field(max_length=5000)
+    reports: list[Any] = Field(max_length=5000)
 
 
 class CapacityStateOut(BaseModel):

@@ -59,12 +59,6 @@ class FacilityIn(BaseModel):
     def _features(cls, value: list[str]) -> list[str]:
         return sorted({check_feature(v) for v in value})
 
-    @field_validator("postcode")
-    @classmethod
-    def _postcode(cls, value: str) -> str:
-        digits, letters = value[:4], value[4:].strip()
-        return f"{digits} {letters}" if letters else digits
-
 
 class FacilityOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -1,0 +1,191 @@
+"""Availability search and the regional summary."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import TokenFactory
+from tests.factories import create_facility, create_organisation, report
+
+# Real places around Haarlem and Leiden.
+HAARLEM = (52.3874, 4.6462)
+HEEMSTEDE = (52.3580, 4.6107)  # ~4 km from Haarlem
+BEVERWIJK = (52.4869, 4.6572)  # ~11 km
+LEIDEN = (52.1601, 4.4970)  # ~27 km, Zuid-Holland Noord
+
+
+async def place(
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    name: str,
+    where: tuple[float, float],
+    free: int,
+    *,
+    region: str = "ZK-KENNEMERLAND",
+    features: list[str] | None = None,
+    age: timedelta = timedelta(minutes=5),
+    place_type: str = "ELV_HOOG",
+) -> dict[str, Any]:
+    organisation = await create_organisation(client, auth, name=f"Zorg {name}")
+    facility = await create_facility(
+        client,
+        auth,
+        organisation["id"],
+        name=name,
+        lat=where[0],
+        lon=where[1],
+        region_code=region,
+        features=features or [],
+        place_types=[place_type],
+    )
+    await report(
+        client, auth, facility, place_type, staffed=free + 4, occupied=4, available=free, age=age
+    )
+    return facility
+
+
+async def search(
+    client: httpx.AsyncClient, auth: TokenFactory, **params: Any
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/api/v1/availability",
+        params={"place_type": "ELV_HOOG", **params},
+        headers=auth("referrer"),
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_nearest_first_with_distance_and_radius(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    await place(client, auth, "Leiden", LEIDEN, 5, region="ZK-ZUID-HOLLAND-NOORD")
+    await place(client, auth, "Beverwijk", BEVERWIJK, 1)
+    await place(client, auth, "Heemstede", HEEMSTEDE, 2)
+    items = await search(client, auth, near=f"{HAARLEM[0]},{HAARLEM[1]}")
+    assert [i["facility"]["name"] for i in items] == ["Heemstede", "Beverwijk", "Leiden"]
+    distances = [i["distance_km"] for i in items]
+    assert distances[0] == pytest.approx(4.1, abs=0.3)
+    assert distances[1] == pytest.approx(11.0, abs=0.5)
+    assert distances[2] == pytest.approx(27.4, abs=0.8)
+    near = await search(client, auth, near=f"{HAARLEM[0]},{HAARLEM[1]}", radius_km=12)
+    assert [i["facility"]["name"] for i in near] == ["Heemstede", "Beverwijk"]
+
+
+async def test_without_near_most_free_first(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    await place(client, auth, "Een", HAARLEM, 1)
+    await place(client, auth, "Drie", HAARLEM, 3)
+    await place(client, auth, "Nul", HAARLEM, 0)
+    items = await search(client, auth)
+    assert [(i["facility"]["name"], i["free"]) for i in items] == [("Drie", 3), ("Een", 1)]
+    assert all(i["distance_km"] is None for i in items)
+    with_empty = await search(client, auth, min_free=0)
+    assert [i["free"] for i in with_empty] == [3, 1, 0]
+
+
+async def test_every_needed_feature_must_be_present(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    await place(client, auth, "PG", HAARLEM, 1, features=["dementia"])
+    await place(client, auth, "PG en zuurstof", HAARLEM, 1, features=["dementia", "oxygen"])
+    await place(client, auth, "Gewoon", HAARLEM, 1)
+    names = {i["facility"]["name"] for i in await search(client, auth, features="dementia")}
+    assert names == {"PG", "PG en zuurstof"}
+    both = await search(client, auth, features="oxygen,dementia")
+    assert [i["facility"]["name"] for i in both] == ["PG en zuurstof"]
+    assert both[0]["facility"]["features"] == ["dementia", "oxygen"]
+
+
+async def test_stale_hidden_by_default_and_shown_flagged(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    await place(client, auth, "Vers", HAARLEM, 1, age=timedelta(hours=11))
+    await place(client, auth, "Oud", HAARLEM, 2, age=timedelta(hours=13))
+    assert [i["facility"]["name"] for i in await search(client, auth)] == ["Vers"]
+    shown = await search(client, auth, include_stale="true")
+    assert [(i["facility"]["name"], i["stale"]) for i in shown] == [("Oud", True), ("Vers", False)]
+
+
+async def test_crisis_places_go_stale_sooner(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    await place(client, auth, "GGZ", HAARLEM, 1, age=timedelta(hours=5), place_type="GGZ_CRISIS")
+    items = await search(client, auth, place_type="GGZ_CRISIS", include_stale="true")
+    assert items[0]["stale"] is True
+
+
+async def test_roaz_region_includes_its_zorgkantoren(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    await place(client, auth, "Haarlem", HAARLEM, 1)
+    await place(client, auth, "Leiden", LEIDEN, 1, region="ZK-ZUID-HOLLAND-NOORD")
+    assert [
+        i["facility"]["name"] for i in await search(client, auth, region="ZK-KENNEMERLAND")
+    ] == ["Haarlem"]
+    assert [i["facility"]["name"] for i in await search(client, auth, region="ROAZ-NHF")] == [
+        "Haarlem"
+    ]
+    assert [i["facility"]["name"] for i in await search(client, auth, region="ROAZ-WEST")] == [
+        "Leiden"
+    ]
+
+
+async def test_pages_through_results(client: httpx.AsyncClient, auth: TokenFactory) -> None:
+    for n in range(5):
+        await place(client, auth, f"Locatie {n}", HAARLEM, n + 1)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"place_type": "ELV_HOOG", "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        page = (
+            await client.get("/api/v1/availability", params=params, headers=auth("triagist"))
+        ).json()
+        seen += [i["facility"]["name"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"Locatie {n}" for n in range(4, -1, -1)]
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({}, ["query", "place_type"]),
+        ({"place_type": "HOTEL"}, ["query", "place_type", "0"]),
+        ({"place_type": "GRZ", "near": "Haarlem"}, ["query", "near"]),
+        ({"place_type": "GRZ", "near": "95,4"}, ["query", "near"]),
+        ({"place_type": "GRZ", "radius_km": 5}, ["query", "radius_km"]),
+        ({"place_type": "GRZ", "near": "52,4", "radius_km": -1}, ["query", "radius_km"]),
+        ({"place_type": "GRZ", "region": "ZK-ATLANTIS"}, ["query", "region"]),
+        ({"place_type": "GRZ", "features": "jacuzzi"}, ["query", "features"]),
+        ({"place_type": "GRZ", "limit": 501}, ["query", "limit"]),
+        ({"place_type": "GRZ", "cursor": "WyItMSJd"}, ["query", "cursor"]),
+    ],
+)
+async def test_bad_search_is_422_naming_the_parameter(
+    client: httpx.AsyncClient, auth: TokenFactory, params: dict[str, Any], loc: list[str]
+) -> None:
+    response = await client.get("/api/v1/availability", params=params, headers=auth("referrer"))
+    assert response.status_code == 422
+    assert loc in [e["loc"] for e in response.json()["errors"]]
+
+
+async def test_summary_counts_without_facility_figures(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    await place(client, auth, "A", HAARLEM, 2)
+    await place(client, auth, "B", HEEMSTEDE, 1)
+    await place(client, auth, "Oud", BEVERWIJK, 4, age=timedelta(hours=20))
+    await place(client, auth, "L", LEIDEN, 3, region="ZK-ZUID-HOLLAND-NOORD")
+    response = await client.get(
+        "/api/v1/availability/summary", params={"region": "ROAZ-NHF"}, headers=auth("viewer")
+    )
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1
+    item = response.json()["items"][0]
+    assert (item["facilities"], item["free"], item["stale"]) == (3, 3, 1)
+    assert item["staffed"] == (2 + 4) + (1 + 4) + (4 + 4)
+    assert "facility_id" not in response.text
