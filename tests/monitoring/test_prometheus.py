@@ -1,0 +1,93 @@
+"""Operators watch Zorgplek in Prometheus: a real Prometheus scrapes a real Zorgplek, and
+the shipped alert rules load in promtool."""
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import TokenFactory, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMETHEUS = shutil.which("prometheus")
+PROMTOOL = shutil.which("promtool")
+needs_prometheus = pytest.mark.skipif(
+    PROMETHEUS is None or PROMTOOL is None,
+    reason="PROMETHEUS IS NOT INSTALLED: apt-get install prometheus (CI installs it)",
+)
+
+
+@needs_prometheus
+def test_alert_rules_and_config_are_valid() -> None:
+    assert PROMTOOL is not None
+    rules = subprocess.run(
+        [PROMTOOL, "check", "rules", str(ROOT / "deploy/prometheus/alerts.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rules.returncode == 0, rules.stdout + rules.stderr
+    assert "SUCCESS" in rules.stdout
+
+
+@pytest.fixture
+async def prometheus(live_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    assert PROMETHEUS is not None
+    port = free_port()
+    target = live_url.removeprefix("http://")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global:\n  scrape_interval: 1s\n"
+        "scrape_configs:\n"
+        "  - job_name: zorgplek\n"
+        f"    static_configs:\n      - targets: ['{target}']\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        PROMETHEUS,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tmp_path / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def query_until(base: str, promql: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=base) as http:
+        for _ in range(300):
+            try:
+                result = (await http.get("/api/v1/query", params={"query": promql})).json()
+                if result.get("data", {}).get("result"):
+                    found: list[dict[str, Any]] = result["data"]["result"]
+                    return found
+            except (httpx.TransportError, ValueError):
+                pass
+            await asyncio.sleep(0.1)
+    pytest.fail(f"Prometheus never answered {promql}")
+
+
+@needs_prometheus
+@pytest.mark.slow
+async def test_prometheus_scrapes_zorgplek(
+    prometheus: str, live_url: str, auth: TokenFactory
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        for _ in range(3):
+            await http.get("/api/v1/regions", headers=auth("viewer"))
+    up = await query_until(prometheus, 'up{job="zorgplek"} == 1')
+    assert up[0]["value"][1] == "1"
+    requests = await query_until(
+        prometheus, 'zorgplek_http_requests_total{route="/api/v1/regions",status="200"}'
+    )
+    assert float(requests[0]["value"][1]) >= 3
+    assert requests[0]["metric"]["service"] == "capacity"

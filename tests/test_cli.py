@@ -1,0 +1,120 @@
+"""The `zorgplek` command as a user runs it."""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import SECRET, free_port
+from tests.database import fresh_database
+
+ZORGPLEK = str(Path(sys.executable).parent / "zorgplek")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ZORGPLEK, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_token_prints_a_signed_token() -> None:
+    result = run(
+        "token",
+        "--sub",
+        "gp-1",
+        "--name",
+        "Dr. Visser",
+        "--role",
+        "referrer",
+        "--org",
+        "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+        "--region",
+        "ZK-KENNEMERLAND",
+        env={"ZORGPLEK_JWT_SECRET": SECRET, "ZORGPLEK_ENV": "development"},
+    )
+    assert result.returncode == 0, result.stderr
+    import jwt
+
+    claims = jwt.decode(result.stdout.strip(), SECRET, algorithms=["HS256"], audience="zorgplek")
+    assert claims["roles"] == ["referrer"]
+    assert claims["regions"] == ["ZK-KENNEMERLAND"]
+
+
+def test_misconfiguration_fails_fast_with_a_clear_message() -> None:
+    result = run(
+        "migrate",
+        env={
+            "ZORGPLEK_ENV": "production",
+            "ZORGPLEK_JWT_SECRET": "changeme",
+            "ZORGPLEK_DATABASE_URL": "postgresql://nowhere/db",
+        },
+    )
+    assert result.returncode != 0
+    assert "ZORGPLEK_JWT_SECRET must be at least 32 bytes" in result.stderr
+
+
+@pytest.fixture
+async def other_database(tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.mark.slow
+async def test_up_with_demo_serves_the_demo(other_database: str, tmp_path: Path) -> None:
+    """What `make run` does: migrate, load the demo, print tokens, serve everything."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ZORGPLEK_DATABASE_URL": other_database,
+        "ZORGPLEK_HOME": str(tmp_path),
+        "ZORGPLEK_PORT": str(port),
+    }
+    env.pop("ZORGPLEK_JWT_SECRET", None)
+    process = await asyncio.create_subprocess_exec(
+        ZORGPLEK,
+        "up",
+        "--demo",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base) as http:
+            for _ in range(600):
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail("zorgplek up did not become ready")
+            assert process.stdout is not None
+            output = (await asyncio.wait_for(process.stdout.read(4096), 5)).decode()
+            referrer = re.search(r"referrer .*\n\s+(\S+)", output)
+            assert referrer, output
+            response = await http.get(
+                "/api/v1/availability",
+                params={"place_type": "ELV_HOOG", "near": "52.38,4.64"},
+                headers={"Authorization": f"Bearer {referrer.group(1)}"},
+            )
+            assert response.status_code == 200
+            items = response.json()["items"]
+            assert items
+            assert items[0]["facility"]["region_code"] == "ZK-KENNEMERLAND"
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 30)
