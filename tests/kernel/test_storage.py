@@ -61,8 +61,8 @@ async def test_audit_log_is_append_only(app: Any) -> None:
         row = (
             await session.execute(
                 text(
-                    "SELECT actor, actor_name, role, action, object_type, object_id, source_address, "
-                    "outcome, at FROM audit.audit_log"
+                    "SELECT actor, actor_name, role, action, object_type, object_id, "
+                    "source_address, outcome, at FROM audit.audit_log"
                 )
             )
         ).one()
