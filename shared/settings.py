@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     # shared/data/place_types.csv, e.g. ZORGPLEK_STALE_TTL_HOURS='{"GGZ_CRISIS": 2}'.
     stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
-    hold_max_ttl_seconds: int = Field(default=24 * 3600, ge=60)
 
     # Triage: how long a reserved place is held for the provider's answer.
     reservation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -75,6 +74,12 @@ class Settings(BaseSettings):
     # APIs (unset: this process).
     dev_login: bool = False
     api_url: str | None = None
+    # Sign-in through the OIDC issuer above (authorization code with PKCE), and the key
+    # that signs the pages' session cookie (default: derived from ZORGPLEK_JWT_SECRET).
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile"
+    session_secret: str | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
