@@ -118,3 +118,72 @@ async def test_up_with_demo_serves_the_demo(other_database: str, tmp_path: Path)
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), 30)
+
+
+@pytest.mark.slow
+async def test_apikey_create_and_serve_one_service(other_database: str, tmp_path: Path) -> None:
+    """`zorgplek migrate`, `zorgplek apikey create` and `zorgplek serve capacity` as an
+    operator uses them, in production mode against a database server."""
+    env = {
+        "ZORGPLEK_DATABASE_URL": other_database,
+        "ZORGPLEK_JWT_SECRET": SECRET,
+        "ZORGPLEK_ENV": "production",
+    }
+    assert run("demo", env=env).returncode == 0
+    organisation = "51a57ee5-b986-52f3-a977-28d89b433184"  # Zorgbalans in the demo
+    created = run(
+        "apikey",
+        "create",
+        "--org",
+        organisation,
+        "--scope",
+        "capacity:write",
+        "--label",
+        "ECD",
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("zpk_")
+    bad = run(
+        "apikey", "create", "--org", organisation, "--scope", "everything", "--label", "x", env=env
+    )
+    assert bad.returncode != 0
+    assert "Invalid input" in bad.stderr
+
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        ZORGPLEK,
+        "serve",
+        "capacity",
+        "--port",
+        str(port),
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(300):
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            facility = "a68fa0d5-1094-502c-a57a-eec6903b9c6e"  # Hof van Leyden
+            response = await http.put(
+                f"/api/v1/facilities/{facility}/capacity/GRZ",
+                json={
+                    "staffed": 8,
+                    "occupied": 6,
+                    "available": 2,
+                    "observed_at": "2026-01-01T00:00:00Z",
+                },
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            assert response.status_code == 200
+            assert response.json()["applied"] is False  # older than the demo's report
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
