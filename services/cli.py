@@ -36,18 +36,24 @@ def components(settings: Settings, names: list[str] | None = None) -> list[Compo
     return [SERVICES[name](settings) for name in (names or list(SERVICES))]
 
 
-def database_url(settings: Settings) -> tuple[str, Any]:
-    """The configured database, or the embedded one (development only)."""
+def _nothing() -> None:
+    pass
+
+
+def database_url(settings: Settings) -> tuple[str, Callable[[], None]]:
+    """The configured database, or the embedded one (development only), and what stops it."""
     if settings.database_url:
-        return settings.database_url, None
+        return settings.database_url, _nothing
     if settings.env != "development":
         raise SystemExit("ZORGPLEK_DATABASE_URL is required outside development.")
     return embedded.start(settings.home / "pgdata")
 
 
-def build_app(settings: Settings, names: list[str] | None = None) -> tuple[FastAPI, Any]:
-    url, server = database_url(settings)
-    return create_app(components(settings, names), settings, database_url=url), server
+def build_app(
+    settings: Settings, names: list[str] | None = None
+) -> tuple[FastAPI, Callable[[], None]]:
+    url, stop = database_url(settings)
+    return create_app(components(settings, names), settings, database_url=url), stop
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -82,21 +88,29 @@ def cmd_up(args: argparse.Namespace) -> None:
     os.environ.setdefault("ZORGPLEK_ENV", "development")
     overrides: dict[str, Any] = {"demo": args.demo or None}
     settings = _settings(**{k: v for k, v in overrides.items() if v is not None}, **_address(args))
-    configure_logging(settings.log_level)
-    app, _server = build_app(settings)
-    _print_welcome(settings, f"http://{settings.host}:{settings.port}")
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
-    )
+    _serve(settings, None, welcome=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    settings = _settings(**_address(args))
+    _serve(_settings(**_address(args)), [args.service], welcome=False)
+
+
+def _serve(settings: Settings, names: list[str] | None, *, welcome: bool) -> None:
+    """Serve until interrupted; an embedded database stops with the server."""
     configure_logging(settings.log_level)
-    app, _server = build_app(settings, [args.service])
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=5
-    )
+    app, stop_database = build_app(settings, names)
+    if welcome:
+        _print_welcome(settings, f"http://{settings.host}:{settings.port}")
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        stop_database()
 
 
 def _address(args: argparse.Namespace) -> dict[str, Any]:
@@ -104,12 +118,13 @@ def _address(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _with_database(settings: Settings, work: Callable[[Database], Any]) -> Any:
-    url, _server = database_url(settings)
+    url, stop_database = database_url(settings)
     database = Database(url)
     try:
         return await work(database)
     finally:
         await database.dispose()
+        stop_database()
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:

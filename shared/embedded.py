@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger("zorgplek.embedded")
 
 
-def start(data_dir: Path, database: str = "zorgplek") -> tuple[str, Any]:
-    """Start (or reuse) the server in `data_dir`; return a URL for `database` and the handle.
-
-    The server stops when the last process using it exits.
-    """
+def start(data_dir: Path, database: str = "zorgplek") -> tuple[str, Callable[[], None]]:
+    """Start (or reuse) the server in `data_dir`; return a URL for `database` and a function
+    that stops the server."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     if "XDG_RUNTIME_DIR" not in os.environ:  # pgserver keeps its lock files there
@@ -30,7 +30,23 @@ def start(data_dir: Path, database: str = "zorgplek") -> tuple[str, Any]:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
-    socket_dir = server.get_postmaster_info().socket_dir
-    url = f"postgresql://postgres@/{database}?host={quote(str(socket_dir))}"
+    info = server.get_postmaster_info()
+    url = f"postgresql://postgres@/{database}?host={quote(str(info.socket_dir))}"
     log.info("embedded PostgreSQL running", extra={"data_dir": str(data_dir)})
-    return url, server
+
+    def stop() -> None:
+        """Stop the server: pgserver's own clean-up first, then a fast shutdown if a process
+        that died earlier left pgserver believing the server is still in use."""
+        server.cleanup()
+        try:
+            os.kill(info.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        for _ in range(100):
+            try:
+                os.kill(info.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+    return url, stop

@@ -25,9 +25,9 @@ def _with_database(url: str, name: str) -> str:
 async def fresh_database(scratch: Path) -> AsyncIterator[str]:
     """A new, empty database for one test run, dropped afterwards."""
     server_url = os.environ.get("ZORGPLEK_TEST_DATABASE_URL")
-    handle = None
+    stop_server = None
     if not server_url:
-        server_url, handle = embedded.start(scratch / "pgdata", database="postgres")
+        server_url, stop_server = embedded.start(scratch / "pgdata", database="postgres")
     name = f"zorgplek_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(plain_url(server_url))
     try:
@@ -42,7 +42,8 @@ async def fresh_database(scratch: Path) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
-        del handle
+        if stop_server is not None:
+            stop_server()
 
 
 async def truncate_all(url: str, schemas: tuple[str, ...]) -> None:
