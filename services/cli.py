@@ -29,7 +29,13 @@ def _capacity(settings: Settings) -> Component:
     return capacity.component(settings)
 
 
-SERVICES: dict[str, Callable[[Settings], Component]] = {"capacity": _capacity}
+def _triage(settings: Settings) -> Component:
+    from services import triage
+
+    return triage.component(settings)
+
+
+SERVICES: dict[str, Callable[[Settings], Component]] = {"capacity": _capacity, "triage": _triage}
 
 
 def components(settings: Settings, names: list[str] | None = None) -> list[Component]:

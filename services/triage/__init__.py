@@ -1,0 +1,57 @@
+"""The triage service: referrals, the RAP queue, matching, reservations, placement,
+handover and KPIs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.triage import models
+from services.triage.base import MIGRATIONS
+from services.triage.capacity_client import close_client, open_client
+from services.triage.matching.router import router as matching_router
+from services.triage.queue import service as queue
+from services.triage.queue.router import router as queue_router
+from services.triage.referrals.router import router as referrals_router
+from services.triage.reservations import service as reservations
+from services.triage.reservations.router import router as reservations_router
+from services.triage.stats.router import router as stats_router
+from shared.app import Component, Loop
+from shared.settings import Settings
+
+GAUGE_INTERVAL_SECONDS = 15.0
+
+
+async def _expire_reservations(app: FastAPI) -> None:
+    async with app.state.database.sessions.begin() as session:
+        await reservations.expire_due(session, app.state.triage_capacity)
+
+
+async def _refresh_gauges(app: FastAPI) -> None:
+    async with app.state.database.read_sessions() as session:
+        await queue.refresh_gauges(session)
+
+
+def component(settings: Settings) -> Component:
+    """The triage service, ready to be served alone or with the others."""
+    return Component(
+        name="triage",
+        routers=[
+            referrals_router,
+            matching_router,
+            reservations_router,
+            queue_router,
+            stats_router,
+        ],
+        migrations=MIGRATIONS,
+        loops=[
+            Loop(
+                "triage.expire_reservations", settings.sweep_interval_seconds, _expire_reservations
+            ),
+            Loop("triage.gauges", GAUGE_INTERVAL_SECONDS, _refresh_gauges),
+        ],
+        on_startup=[open_client],
+        on_shutdown=[close_client],
+    )
+
+
+__all__ = ["component", "models"]

@@ -1,0 +1,238 @@
+"""Triage's only way to capacity: its HTTP API, with a service token. Triage never reads the
+capacity schema, so the two can be deployed, scaled and migrated apart."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+
+from shared.auth import issue_token
+from shared.errors import Unavailable
+from shared.settings import Settings
+
+log = logging.getLogger("zorgplek.triage.capacity")
+
+SERVICE_SUB = "service:triage"
+SERVICE_NAME = "Zorgplek triage"
+TOKEN_TTL_SECONDS = 3600
+PAGE_SIZE = 500
+MAX_CANDIDATES = 6000  # twice the country's places of one type, as a guard on paging
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+
+
+class CapacityUnavailable(Unavailable):
+    """The capacity service could not be reached or failed; nothing was changed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"The capacity service cannot be reached ({what}); nothing was changed. "
+            "Try again in a moment.",
+            headers={"Retry-After": "5"},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    id: uuid.UUID
+    expires_at: datetime
+
+
+class HoldEnded(Exception):
+    """The hold is no longer active at the capacity service (expired or released)."""
+
+    def __init__(self, hold_status: str | None) -> None:
+        super().__init__(hold_status)
+        self.hold_status = hold_status
+
+
+class CapacityClient:
+    """Calls the capacity service as `service:triage`."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
+        self.settings = settings
+        self.base_url = (settings.capacity_url or settings.self_url()).rstrip("/")
+        self.http = http or httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT)
+        self._token: str | None = None
+        self._token_renew_at = 0.0
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        now = time.monotonic()
+        if self._token is None or now >= self._token_renew_at:
+            self._token = issue_token(
+                self.settings,
+                sub=SERVICE_SUB,
+                name=SERVICE_NAME,
+                roles=["service"],
+                ttl_seconds=TOKEN_TTL_SECONDS,
+            )
+            self._token_renew_at = now + TOKEN_TTL_SECONDS / 2
+        return {"Authorization": f"Bearer {self._token}", **(extra or {})}
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        expected: tuple[int, ...] = (200,),
+    ) -> httpx.Response:
+        """One request; any answer outside `expected` (and 404/409, which callers read)
+        means the capacity service is not usable right now."""
+        try:
+            response = await self.http.request(
+                method, path, params=params, json=json, headers=self._headers(headers)
+            )
+        except httpx.HTTPError as exc:
+            log.warning("capacity call failed", extra={"path": path, "error": type(exc).__name__})
+            raise CapacityUnavailable(type(exc).__name__) from exc
+        if response.status_code in expected or response.status_code in (404, 409):
+            return response
+        log.error(
+            "capacity call answered unexpectedly",
+            extra={"path": path, "status": response.status_code},
+        )
+        raise CapacityUnavailable(f"it answered {response.status_code}")
+
+    async def availability(
+        self,
+        *,
+        place_type: str,
+        region: str | None,
+        features: list[str],
+        include_stale: bool,
+    ) -> list[dict[str, Any]]:
+        """Every candidate place of `place_type` with at least one free, page by page."""
+        params: dict[str, Any] = {
+            "place_type": place_type,
+            "include_stale": "true" if include_stale else "false",
+            "limit": PAGE_SIZE,
+        }
+        if region is not None:
+            params["region"] = region
+        if features:
+            params["features"] = ",".join(features)
+        items: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        cursor: str | None = None
+        while len(items) < MAX_CANDIDATES:
+            page_params = {**params, **({"cursor": cursor} if cursor else {})}
+            response = await self._call("GET", "/api/v1/availability", params=page_params)
+            if response.status_code != 200:
+                raise CapacityUnavailable(f"availability answered {response.status_code}")
+            body = response.json()
+            for item in body["items"]:
+                key = (item["facility"]["id"], item["place_type"])
+                if key not in seen:  # pages are offsets over live data: drop repeats
+                    seen.add(key)
+                    items.append(item)
+            cursor = body.get("next_cursor")
+            if not cursor:
+                break
+        return items
+
+    async def facility(self, facility_id: uuid.UUID) -> dict[str, Any] | None:
+        """One facility, or None when capacity does not know it."""
+        response = await self._call("GET", f"/api/v1/facilities/{facility_id}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise CapacityUnavailable(f"facility answered {response.status_code}")
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def organisation(self, organisation_id: uuid.UUID) -> dict[str, Any] | None:
+        """One organisation (its location is the default starting point of matching)."""
+        response = await self._call("GET", f"/api/v1/organisations/{organisation_id}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise CapacityUnavailable(f"organisation answered {response.status_code}")
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def hold(
+        self,
+        *,
+        key: uuid.UUID,
+        facility_id: uuid.UUID,
+        place_type: str,
+        referral_id: uuid.UUID,
+        ttl_seconds: int,
+    ) -> Hold | None:
+        """Hold one place; None when none is free. Idempotent on `key`: a repeat returns
+        the same hold instead of taking a second place."""
+        response = await self._call(
+            "POST",
+            "/api/v1/holds",
+            json={
+                "facility_id": str(facility_id),
+                "place_type": place_type,
+                "referral_id": str(referral_id),
+                "ttl_seconds": ttl_seconds,
+            },
+            headers={"Idempotency-Key": str(key)},
+            expected=(201,),
+        )
+        if response.status_code == 409:
+            return None
+        if response.status_code != 201:
+            raise CapacityUnavailable(f"hold answered {response.status_code}")
+        body = response.json()
+        return Hold(id=uuid.UUID(body["id"]), expires_at=datetime.fromisoformat(body["expires_at"]))
+
+    async def commit(self, hold_id: uuid.UUID) -> None:
+        """The held place becomes occupied. A hold that was committed before counts as done
+        (a retried accept); one that expired or was released raises `HoldEnded`."""
+        response = await self._call("POST", f"/api/v1/holds/{hold_id}/commit")
+        if response.status_code == 200:
+            return
+        hold_status = _hold_status(response)
+        if response.status_code == 409 and hold_status == "committed":
+            return
+        raise HoldEnded(hold_status if response.status_code == 409 else "unknown")
+
+    async def release(self, hold_id: uuid.UUID) -> None:
+        """Give the place back; a hold that already ended or is unknown needs nothing.
+        A committed hold raises `HoldEnded("committed")`."""
+        response = await self._call("DELETE", f"/api/v1/holds/{hold_id}")
+        if response.status_code == 409:
+            raise HoldEnded(_hold_status(response))
+
+
+def _hold_status(response: httpx.Response) -> str | None:
+    try:
+        status = response.json().get("hold_status")
+    except ValueError:
+        return None
+    return str(status) if status is not None else None
+
+
+async def open_client(app: FastAPI) -> None:
+    """Start-up: one client (and connection pool) per process."""
+    app.state.triage_capacity = CapacityClient(app.state.settings)
+
+
+async def close_client(app: FastAPI) -> None:
+    client: CapacityClient | None = getattr(app.state, "triage_capacity", None)
+    if client is not None:
+        await client.close()
+
+
+def capacity_client(request: Request) -> CapacityClient:
+    client: CapacityClient = request.app.state.triage_capacity
+    return client
+
+
+CapacityApi = Annotated[CapacityClient, Depends(capacity_client)]

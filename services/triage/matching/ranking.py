@@ -1,0 +1,285 @@
+"""Ranking candidate places for a referral: a pure function of the candidates, the referral
+and the time, so it can be tested on a hand-made map and benchmarked without HTTP.
+
+Hard filters first — place type, every needed feature, admission hours (an office-hours
+location is not proposed for an acute or urgent referral outside 08:00–17:00 Dutch time),
+places that declined this referral, the search scope — then a score out of 100 with named
+components a triagist can check:
+
+    distance    40  minus half a point per km from the starting point
+    region      20  own region; 10 for another region of the same ROAZ region
+    freshness   15  falls to 0 as the report ages towards its time-to-live
+    preference  15  the client prefers this facility
+    capacity    10  two points per free place, up to five
+
+Stale places are left out, unless nothing fresh is left: then the stale ones are shown,
+flagged. With `supraregional` scope the same ROAZ region comes first, then the country."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from services.triage.clock import AMSTERDAM
+from shared import reference
+
+EARTH_RADIUS_KM = 6371.0088
+OFFICE_OPENS, OFFICE_CLOSES = time(8, 0), time(17, 0)
+RUSHED = frozenset({"acute", "urgent"})
+
+DISTANCE_POINTS, DISTANCE_PENALTY_PER_KM = 40.0, 0.5
+OWN_REGION_POINTS, SAME_ROAZ_POINTS = 20.0, 10.0
+FRESHNESS_POINTS = 15.0
+PREFERENCE_POINTS = 15.0
+CAPACITY_POINTS, CAPACITY_FULL_AT = 10.0, 5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One place type at one facility with free places, as the capacity service reports it."""
+
+    facility_id: str
+    name: str
+    region_code: str
+    lat: float
+    lon: float
+    admission_hours: str
+    features: frozenset[str]
+    place_type: str
+    free: int
+    observed_at: datetime
+    stale: bool
+    facility: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_availability(cls, item: Mapping[str, Any]) -> Candidate:
+        """From one item of `GET /api/v1/availability`."""
+        facility = item["facility"]
+        return cls(
+            facility_id=str(facility["id"]),
+            name=facility["name"],
+            region_code=facility["region_code"],
+            lat=float(facility["lat"]),
+            lon=float(facility["lon"]),
+            admission_hours=facility["admission_hours"],
+            features=frozenset(facility["features"]),
+            place_type=item["place_type"],
+            free=int(item["free"]),
+            observed_at=datetime.fromisoformat(item["observed_at"]),
+            stale=bool(item["stale"]),
+            facility=facility,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRequest:
+    """What the referral asks for."""
+
+    place_type: str
+    urgency: str
+    needs: frozenset[str]
+    region_code: str
+    origin: tuple[float, float] | None
+    preferred: frozenset[str] = frozenset()
+    declined: frozenset[str] = frozenset()
+    scope: str = "region"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    candidate: Candidate
+    score: float
+    components: dict[str, float]
+    distance_km: float | None
+    tier: int  # 0: the referral's region (or its ROAZ region when escalated); 1: elsewhere
+    reasons: list[str]
+
+
+@dataclass(slots=True)
+class Ranking:
+    matches: list[Match]
+    stale_fallback: bool  # nothing fresh was left, so stale places are shown, flagged
+    considered: int
+    excluded: dict[str, int]  # how many were filtered out, by rule
+
+
+def distance_km(origin: tuple[float, float], lat: float, lon: float) -> float:
+    """Great-circle (haversine) distance in km."""
+    lat0, lon0 = origin
+    dlat = math.radians(lat - lat0) / 2
+    dlon = math.radians(lon - lon0) / 2
+    a = (
+        math.sin(dlat) ** 2
+        + math.cos(math.radians(lat0)) * math.cos(math.radians(lat)) * math.sin(dlon) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
+
+
+def within_office_hours(now: datetime) -> bool:
+    local = now.astimezone(AMSTERDAM).time()
+    return OFFICE_OPENS <= local < OFFICE_CLOSES
+
+
+def format_km(km: float) -> str:
+    """Dutch notation: "3,2 km"."""
+    return f"{km:.1f} km".replace(".", ",")
+
+
+def format_age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "gemeld zojuist"
+    if minutes < 60:
+        return f"gemeld {minutes} min geleden"
+    hours = minutes // 60
+    if hours < 48:
+        return f"gemeld {hours} uur geleden"
+    return f"gemeld {hours // 24} dagen geleden"
+
+
+def _region_name(code: str) -> str:
+    region = reference.regions().get(code)
+    return region.name if region else code
+
+
+def _roaz_area(code: str) -> frozenset[str]:
+    """Every region of the ROAZ region(s) `code` belongs to."""
+    area: set[str] = set()
+    for roaz in reference.roaz_of(code):
+        area |= reference.covered_regions(roaz)
+    return frozenset(area)
+
+
+def rank(
+    candidates: Iterable[Candidate],
+    request: MatchRequest,
+    now: datetime,
+    ttl_seconds: Mapping[str, float],
+    *,
+    limit: int = 50,
+) -> Ranking:
+    """The best `limit` places for `request`, best first, each with its score, the score's
+    components and the reasons in Dutch."""
+    own = reference.covered_regions(request.region_code)
+    area = _roaz_area(request.region_code) | own
+    supraregional = request.scope == "supraregional"
+    office_closed = request.urgency in RUSHED and not within_office_hours(now)
+    needs = request.needs
+    ttl = ttl_seconds.get(request.place_type, 0.0)
+    origin = request.origin
+    excluded = {"place_type": 0, "features": 0, "declined": 0, "office_hours": 0, "scope": 0}
+
+    fresh: list[tuple[Candidate, float, float | None, int, float]] = []
+    stale: list[tuple[Candidate, float, float | None, int, float]] = []
+    considered = 0
+    for c in candidates:
+        considered += 1
+        if c.place_type != request.place_type or c.free < 1:
+            excluded["place_type"] += 1
+            continue
+        if not needs <= c.features:
+            excluded["features"] += 1
+            continue
+        if c.facility_id in request.declined:
+            excluded["declined"] += 1
+            continue
+        if office_closed and c.admission_hours == "office":
+            excluded["office_hours"] += 1
+            continue
+        in_own = c.region_code in own
+        if in_own:
+            region_points, tier = OWN_REGION_POINTS, 0
+        elif c.region_code in area:
+            region_points, tier = SAME_ROAZ_POINTS, 0
+        else:
+            region_points, tier = 0.0, 1
+        if not supraregional and not in_own:
+            excluded["scope"] += 1
+            continue
+        km = distance_km(origin, c.lat, c.lon) if origin is not None else None
+        score = region_points
+        if km is not None:
+            score += max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0)
+        if c.facility_id in request.preferred:
+            score += PREFERENCE_POINTS
+        score += CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT
+        age = max((now - c.observed_at).total_seconds(), 0.0)
+        if not c.stale and ttl > 0:
+            score += FRESHNESS_POINTS * max(1.0 - age / ttl, 0.0)
+        (stale if c.stale else fresh).append((c, score, km, tier, age))
+
+    pool, fallback = (fresh, False) if fresh else (stale, bool(stale))
+    pool.sort(
+        key=lambda e: (
+            e[3],
+            -e[1],
+            e[2] if e[2] is not None else math.inf,
+            e[0].name,
+            e[0].facility_id,
+        )
+    )
+    matches = [
+        _explain(c, score, km, tier, age, request, own, area, ttl)
+        for c, score, km, tier, age in pool[:limit]
+    ]
+    return Ranking(
+        matches=matches, stale_fallback=fallback, considered=considered, excluded=excluded
+    )
+
+
+def _explain(
+    c: Candidate,
+    score: float,
+    km: float | None,
+    tier: int,
+    age: float,
+    request: MatchRequest,
+    own: frozenset[str],
+    area: frozenset[str],
+    ttl: float,
+) -> Match:
+    """The score's components and the reasons, for the places that are shown."""
+    components = {
+        "distance": round(max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0), 1)
+        if km is not None
+        else 0.0,
+        "region": OWN_REGION_POINTS
+        if c.region_code in own
+        else SAME_ROAZ_POINTS
+        if c.region_code in area
+        else 0.0,
+        "freshness": round(FRESHNESS_POINTS * max(1.0 - age / ttl, 0.0), 1)
+        if not c.stale and ttl > 0
+        else 0.0,
+        "preference": PREFERENCE_POINTS if c.facility_id in request.preferred else 0.0,
+        "capacity": round(CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT, 1),
+    }
+    reasons = [format_km(km) if km is not None else "afstand onbekend"]
+    if c.region_code in own:
+        reasons.append("eigen regio")
+    elif c.region_code in area:
+        reasons.append(f"regio {_region_name(c.region_code)}, zelfde ROAZ-regio")
+    else:
+        reasons.append(f"regio {_region_name(c.region_code)}, buiten de ROAZ-regio")
+    reasons.append(f"melding verouderd ({format_age(age)})" if c.stale else format_age(age))
+    reasons.append("1 plaats vrij" if c.free == 1 else f"{c.free} plaatsen vrij")
+    if c.facility_id in request.preferred:
+        reasons.append("voorkeur cliënt")
+    if c.admission_hours == "office":
+        reasons.append("opname alleen tijdens kantooruren")
+    return Match(
+        candidate=c,
+        score=round(score, 1),
+        components=components,
+        distance_km=round(km, 2) if km is not None else None,
+        tier=tier,
+        reasons=reasons,
+    )
+
+
+def candidates_from(items: Sequence[Mapping[str, Any]]) -> list[Candidate]:
+    """Candidates from availability search items."""
+    return [Candidate.from_availability(item) for item in items]

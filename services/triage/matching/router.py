@@ -1,0 +1,81 @@
+import uuid
+from typing import Annotated
+
+from fastapi import Query
+
+from services.triage.audit.service import Trail, audited
+from services.triage.capacity_client import CapacityApi
+from services.triage.matching import service
+from services.triage.matching.schemas import (
+    FacilitySummary,
+    Matches,
+    MatchItem,
+    Scope,
+    ScoreComponents,
+)
+from services.triage.referrals.schemas import Point
+from services.triage.sessions import Sessions
+from shared.auth import CurrentPrincipal, authenticated_router
+from shared.db import DbSession
+from shared.errors import problem_responses
+from shared.settings import AppSettings
+
+router = authenticated_router(prefix="/api/v1/referrals", tags=["matching"])
+
+
+@router.get(
+    "/{referral_id}/matches",
+    response_model=Matches,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def referral_matches(
+    referral_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    sessions: Sessions,
+    client: CapacityApi,
+    settings: AppSettings,
+    trail: Annotated[Trail, audited("match")],
+    scope: Scope = "region",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Matches:
+    """The best free places for the referral, best first, each with a score out of 100,
+    its named components and the reasons in Dutch. Hard filters: place type, every needed
+    feature, admission hours, places that declined this referral. Stale places appear only
+    when nothing fresh is left, flagged. `scope=supraregional` widens the search to the ROAZ
+    region and then the country, and marks the referral as escalated.
+
+    For a triagist of the referral's region; for its referrer when the place type may be
+    booked directly (ELV)."""
+    ranking, origin = await service.find(
+        sessions,
+        session,
+        trail,
+        principal,
+        client,
+        settings,
+        referral_id,
+        scope=scope,
+        limit=limit,
+    )
+    return Matches(
+        items=[
+            MatchItem(
+                facility=FacilitySummary.model_validate(dict(m.candidate.facility)),
+                place_type=m.candidate.place_type,
+                free=m.candidate.free,
+                distance_km=m.distance_km,
+                score=m.score,
+                components=ScoreComponents(**m.components),
+                reasons=m.reasons,
+                stale=m.candidate.stale,
+                observed_at=m.candidate.observed_at,
+            )
+            for m in ranking.matches
+        ],
+        scope=scope,
+        stale_fallback=ranking.stale_fallback,
+        origin=Point(lat=origin[0], lon=origin[1]) if origin else None,
+        considered=ranking.considered,
+        excluded=ranking.excluded,
+    )

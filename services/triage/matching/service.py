@@ -1,0 +1,128 @@
+"""Matching: candidates from the capacity service (over HTTP, as `service:triage`), ranked
+by the pure `ranking.rank` with reasons a triagist understands at a glance."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.triage.audit.service import Trail
+from services.triage.capacity_client import CapacityClient
+from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, rank
+from services.triage.referrals import access, lifecycle
+from services.triage.referrals import repository as referrals
+from services.triage.referrals.lifecycle import Actor
+from services.triage.referrals.models import Referral
+from services.triage.referrals.service import direct_booking
+from shared import reference
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden
+from shared.settings import Settings
+
+
+def ttl_seconds(settings: Settings) -> dict[str, float]:
+    """Each place type's report time-to-live, as the capacity service applies it."""
+    ttls = {code: pt.ttl.total_seconds() for code, pt in reference.place_types().items()}
+    ttls.update({code: hours * 3600 for code, hours in settings.stale_ttl_hours.items()})
+    return ttls
+
+
+def ensure_may_search(principal: Principal, referral: Referral, doing: str) -> None:
+    """A triagist of the referral's region may; its referrer only for place types it may
+    book directly (ELV); anyone else never."""
+    if access.covers(principal, referral):
+        return
+    if access.owns(principal, referral):
+        if direct_booking(referral.place_type):
+            return
+        raise Forbidden(
+            f"A {referral.place_type} place is found by the triagist of the region; "
+            f"only places a referrer may book directly allow a referrer to {doing}."
+        )
+    raise Forbidden(f"Only a triagist of region {referral.region_code} may {doing}.")
+
+
+def ensure_open(referral: Referral) -> None:
+    if referral.status in lifecycle.CLOSED or referral.status == "placed":
+        raise Conflict(
+            f"The referral is {referral.status}; there is no place to find for it.",
+            extra={"status": referral.status},
+        )
+
+
+async def origin_of(client: CapacityClient, referral: Referral) -> tuple[float, float] | None:
+    """Where to measure distance from: `near`, else the referring organisation's location."""
+    if referral.near_lat is not None and referral.near_lon is not None:
+        return referral.near_lat, referral.near_lon
+    organisation = await client.organisation(referral.organisation_id)
+    if organisation and organisation.get("lat") is not None and organisation.get("lon") is not None:
+        return float(organisation["lat"]), float(organisation["lon"])
+    return None
+
+
+async def find(
+    sessions: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    trail: Trail,
+    principal: Principal,
+    client: CapacityClient,
+    settings: Settings,
+    referral_id: uuid.UUID,
+    *,
+    scope: str,
+    limit: int,
+    now: datetime | None = None,
+) -> tuple[Ranking, tuple[float, float] | None]:
+    """Ranked places for a referral, best first. `scope=region` searches the referral's
+    region; `supraregional` its ROAZ region first, then the country, and marks the referral
+    as escalated in its timeline."""
+    access.ensure_role(principal, "triagist", "referrer", doing="search places")
+    # Read what is needed and give the connection back before waiting on capacity.
+    async with sessions() as read:
+        referral = await access.visible_referral(read, principal, referral_id)
+        ensure_may_search(principal, referral, "search places")
+        ensure_open(referral)
+        declined = await referrals.declined_facilities(read, referral.id)
+    origin = await origin_of(client, referral)
+    items = await client.availability(
+        place_type=referral.place_type,
+        region=referral.region_code if scope == "region" else None,
+        features=list(referral.needs),
+        include_stale=True,
+    )
+    now = now or datetime.now(UTC)
+    request = MatchRequest(
+        place_type=referral.place_type,
+        urgency=referral.urgency,
+        needs=frozenset(referral.needs),
+        region_code=referral.region_code,
+        origin=origin,
+        preferred=frozenset(str(i) for i in referral.preferred_facility_ids),
+        declined=frozenset(str(i) for i in declined),
+        scope=scope,
+    )
+    ranking = rank(candidates_from(items), request, now, ttl_seconds(settings), limit=limit)
+    if scope == "supraregional":
+        await escalate(session, principal, referral_id, now)
+    return ranking, origin
+
+
+async def escalate(
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, now: datetime
+) -> None:
+    """Mark the referral as escalated beyond its region, once, in its timeline."""
+    referral = await referrals.get(session, referral_id, lock=True)
+    if referral is None or referral.escalated_at is not None:
+        return
+    referral.escalated_at = now
+    referral.updated_at = now
+    await lifecycle.note(
+        session,
+        referral,
+        Actor.of(principal),
+        "escalate",
+        {"scope": "supraregional", "roaz": sorted(reference.roaz_of(referral.region_code))},
+        at=now,
+    )

@@ -1,0 +1,63 @@
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import Query
+from pydantic import AfterValidator
+
+from services.triage.audit.service import Trail, audited
+from services.triage.queue import service
+from services.triage.queue.schemas import QueueItem
+from services.triage.referrals.schemas import Urgency, check_region, referral_out
+from shared.auth import CurrentPrincipal, authenticated_router
+from shared.db import DbSession
+from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = authenticated_router(prefix="/api/v1/queue", tags=["queue"])
+OpenStatus = Literal["submitted", "in_triage", "searching", "reserved"]
+
+
+@router.get("", response_model=Page[QueueItem], responses=problem_responses(401, 403, 422))
+async def queue(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("queue")],
+    region: Annotated[str | None, AfterValidator(lambda v: v and check_region(v)), Query()] = None,
+    status: Annotated[list[OpenStatus] | None, Query()] = None,
+    urgency: Annotated[list[Urgency] | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[QueueItem]:
+    """Open referrals of the triagist's regions, most urgent first (by `due_at`), each with
+    its waiting time, time left, whether it is overdue, its assignee and the number of
+    declines so far."""
+    after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
+    rows = await service.open_referrals(
+        session,
+        trail,
+        principal,
+        region=region,
+        statuses=status or [],
+        urgencies=urgency or [],
+        after=after,
+        limit=limit + 1,
+    )
+    now = datetime.now(UTC)
+    items = []
+    for view in rows[:limit]:
+        waiting, left, overdue = service.timing(view, now)
+        base = referral_out(view.referral, view.reservation, view.declines)
+        items.append(
+            QueueItem(
+                **base.model_dump(),
+                waiting_seconds=waiting,
+                time_left_seconds=left,
+                overdue=overdue,
+            )
+        )
+    last = rows[limit - 1].referral if len(rows) > limit else None
+    return Page(
+        items=items,
+        next_cursor=encode_cursor((last.due_at.isoformat(), last.id)) if last else None,
+    )

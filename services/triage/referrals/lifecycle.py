@@ -1,0 +1,182 @@
+"""The referral life cycle, enforced here and only here: every status change goes through
+`transition`, which refuses an illegal one (409 naming the current status) and, in the same
+transaction, writes the timeline entry (who, when, from, to, why), the
+`referral.status_changed` event and the metrics.
+
+    submitted → in_triage → searching → reserved → placed → handed_over
+    submitted → reserved                      (direct booking of ELV places)
+    reserved  → searching                     (declined or expired)
+    in_triage | searching → advised           (no admission; the referrer keeps the case)
+    submitted | in_triage | searching | reserved → cancelled
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.triage.referrals import events, repository
+from services.triage.referrals.models import Referral, ReferralEvent
+from services.triage.reservations.models import Reservation
+from shared import metrics
+from shared.auth import Principal
+from shared.errors import Conflict
+
+STATUSES = (
+    "submitted",
+    "in_triage",
+    "searching",
+    "reserved",
+    "placed",
+    "handed_over",
+    "advised",
+    "cancelled",
+)
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"in_triage", "reserved", "cancelled"}),
+    "in_triage": frozenset({"searching", "advised", "cancelled"}),
+    "searching": frozenset({"reserved", "advised", "cancelled"}),
+    "reserved": frozenset({"placed", "searching", "cancelled"}),
+    "placed": frozenset({"handed_over"}),
+    "handed_over": frozenset(),
+    "advised": frozenset(),
+    "cancelled": frozenset(),
+}
+CLOSED = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+# Where a claim may take the case: not once it is closed.
+CLAIMABLE = frozenset({"submitted", "in_triage", "searching", "reserved", "placed"})
+
+
+class IllegalTransition(Conflict):
+    """A status change the life cycle does not allow; names the current status."""
+
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(
+            f"The referral is {current}; it cannot become {wanted}.",
+            extra={"status": current, "wanted_status": wanted},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a person (from their token) or Zorgplek itself (expiry)."""
+
+    sub: str
+    name: str
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(sub=principal.sub, name=principal.name)
+
+
+SYSTEM = Actor(sub="system:triage", name="Zorgplek")
+
+
+def may_become(current: str, wanted: str) -> bool:
+    return wanted in TRANSITIONS[current]
+
+
+def ensure_path(current: str, path: list[str]) -> None:
+    """Refuse, before any work is done, a sequence of steps the life cycle does not allow."""
+    status = current
+    for wanted in path:
+        if not may_become(status, wanted):
+            raise IllegalTransition(current, path[-1])
+        status = wanted
+
+
+async def note(
+    session: AsyncSession,
+    referral: Referral,
+    actor: Actor,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """A timeline entry without a status change (a claim, an escalation)."""
+    await repository.add_event(
+        session,
+        ReferralEvent(
+            referral_id=referral.id,
+            at=at or datetime.now(UTC),
+            actor=actor.sub,
+            actor_name=actor.name,
+            action=action,
+            from_status=referral.status,
+            to_status=referral.status,
+            detail=detail or {},
+        ),
+    )
+
+
+async def begin(session: AsyncSession, referral: Referral, actor: Actor) -> None:
+    """A new referral enters the life cycle as `submitted`: its first timeline entry and
+    `referral.created`."""
+    referral.status = "submitted"
+    await repository.add(session, referral)
+    await repository.add_event(
+        session,
+        ReferralEvent(
+            referral_id=referral.id,
+            at=referral.created_at,
+            actor=actor.sub,
+            actor_name=actor.name,
+            action="create",
+            from_status=None,
+            to_status="submitted",
+            detail={},
+        ),
+    )
+    await events.publish_referral(session, "referral.created", referral, None)
+    metrics.referrals.labels(referral.place_type, referral.urgency).inc()
+    metrics.referral_transitions.labels("submitted").inc()
+
+
+async def transition(
+    session: AsyncSession,
+    referral: Referral,
+    to_status: str,
+    *,
+    actor: Actor,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    reservation: Reservation | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Move `referral` to `to_status`, or refuse with 409 naming its current status.
+
+    `reservation` is the reservation this step is about: its provider is told too."""
+    current = referral.status
+    if not may_become(current, to_status):
+        raise IllegalTransition(current, to_status)
+    now = at or datetime.now(UTC)
+    referral.status = to_status
+    referral.updated_at = now
+    if to_status == "placed":
+        referral.placed_at = now
+        seconds = max((now - referral.created_at).total_seconds(), 0.0)
+        metrics.time_to_placement.labels(referral.place_type).observe(seconds)
+    if to_status in CLOSED:
+        referral.closed_at = now
+    await repository.add_event(
+        session,
+        ReferralEvent(
+            referral_id=referral.id,
+            at=now,
+            actor=actor.sub,
+            actor_name=actor.name,
+            action=action,
+            from_status=current,
+            to_status=to_status,
+            detail=detail or {},
+        ),
+    )
+    await session.flush()
+    await events.publish_referral(
+        session, "referral.status_changed", referral, current, reservation
+    )
+    metrics.referral_transitions.labels(to_status).inc()

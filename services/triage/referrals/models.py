@@ -1,0 +1,82 @@
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.triage.base import Base
+
+OPEN_STATUSES = ("submitted", "in_triage", "searching", "reserved")
+
+
+class Referral(Base):
+    """A request for a temporary care place: only what matching needs, never a name or BSN."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index(
+            "ix_referrals_open_due_at",
+            "due_at",
+            postgresql_where=text("status IN ('submitted', 'in_triage', 'searching', 'reserved')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16))
+    place_type: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(16))
+    patient_birth_year: Mapped[int] = mapped_column(Integer)
+    patient_sex: Mapped[str] = mapped_column(String(8))
+    patient_postcode: Mapped[str] = mapped_column(String(4))
+    needs: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    region_code: Mapped[str] = mapped_column(String(64), index=True)
+    near_lat: Mapped[float | None] = mapped_column(Float)
+    near_lon: Mapped[float | None] = mapped_column(Float)
+    preferred_facility_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    planned_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The referrer's organisation owns the referral; it keeps it when advice closes it.
+    organisation_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_by_name: Mapped[str] = mapped_column(String(255))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    assignee_name: Mapped[str | None] = mapped_column(String(255))
+    advice: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReferralEvent(Base):
+    """One entry of a referral's timeline: who did what, when, from which status to which,
+    and why."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(255))
+    actor_name: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

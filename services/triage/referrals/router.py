@@ -1,0 +1,183 @@
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query, status
+from fastapi.responses import JSONResponse
+
+from services.triage.audit.service import Trail, audited
+from services.triage.base import Idempotency
+from services.triage.capacity_client import CapacityApi
+from services.triage.referrals import service
+from services.triage.referrals.schemas import (
+    AdviceIn,
+    CancelIn,
+    ReferralIn,
+    ReferralOut,
+    Status,
+    Timeline,
+    referral_out,
+    timeline_entry,
+)
+from services.triage.referrals.service import ReferralView
+from shared.auth import CurrentPrincipal, authenticated_router
+from shared.db import DbSession
+from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+
+router = authenticated_router(prefix="/api/v1/referrals", tags=["referrals"])
+
+
+def _out(v: ReferralView) -> ReferralOut:
+    return referral_out(v.referral, v.reservation, v.declines)
+
+
+def _replayed_id(replay: JSONResponse) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(json.loads(bytes(replay.body))["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 422),
+)
+async def submit_referral(
+    body: ReferralIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    idempotency: Idempotency,
+    trail: Annotated[Trail, audited("create")],
+) -> object:
+    """Submit a referral (referrer). It belongs to the referrer's organisation and enters
+    the queue of its region; `due_at` follows from the urgency. Notes holding anything
+    that looks like a BSN are refused."""
+    if (replay := await idempotency.replay()) is not None:
+        if (replayed := _replayed_id(replay)) is not None:
+            trail.about(replayed)
+        return replay
+    created = await service.submit(session, trail, principal, body)
+    return await idempotency.respond(201, _out(created))
+
+
+@router.get("", response_model=Page[ReferralOut], responses=problem_responses(401, 403, 422))
+async def list_referrals(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("list")],
+    status: Annotated[list[Status] | None, Query(description="Repeat for several.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReferralOut]:
+    """Referrals the caller may see, newest first: a referrer its organisation's, a
+    triagist those of its regions, a provider those it holds a reservation for."""
+    after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
+    rows = await service.list_page(
+        session, trail, principal, statuses=status or [], after=after, limit=limit + 1
+    )
+    items = [_out(v) for v in rows[:limit]]
+    last = items[-1] if len(rows) > limit else None
+    return Page(
+        items=items,
+        next_cursor=encode_cursor((last.created_at.isoformat(), last.id)) if last else None,
+    )
+
+
+@router.get(
+    "/{referral_id}", response_model=ReferralOut, responses=problem_responses(401, 403, 404)
+)
+async def get_referral(
+    referral_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("read")],
+) -> ReferralOut:
+    """One referral: for its organisation's referrers, its region's triagists, and the
+    provider holding a reservation for it. Anyone else: 404."""
+    return _out(await service.get(session, trail, principal, referral_id))
+
+
+@router.get(
+    "/{referral_id}/events", response_model=Timeline, responses=problem_responses(401, 403, 404)
+)
+async def referral_timeline(
+    referral_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("read_timeline")],
+) -> Timeline:
+    """The referral's timeline, oldest first: who did what and when, from which status to
+    which, and why."""
+    events = await service.timeline(session, trail, principal, referral_id)
+    return Timeline(items=[timeline_entry(e) for e in events])
+
+
+@router.post(
+    "/{referral_id}/claim",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def claim_referral(
+    referral_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("claim")],
+) -> ReferralOut:
+    """Take the referral as its triagist (`in_triage`). When another triagist holds it:
+    409."""
+    return _out(await service.claim(session, trail, principal, referral_id))
+
+
+@router.post(
+    "/{referral_id}/advice",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def advise_referral(
+    referral_id: uuid.UUID,
+    body: AdviceIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("advise")],
+) -> ReferralOut:
+    """Close the referral with advice (`advised`): no admission; the referrer keeps the
+    case. Only the triagist who claimed it."""
+    return _out(await service.advise(session, trail, principal, referral_id, body.advice))
+
+
+@router.post(
+    "/{referral_id}/handover",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def hand_over_referral(
+    referral_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("handover")],
+) -> ReferralOut:
+    """The placed patient has been handed over to the provider (`handed_over`). The
+    referrer or the referral's triagist."""
+    return _out(await service.handover(session, trail, principal, referral_id))
+
+
+@router.post(
+    "/{referral_id}/cancel",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def cancel_referral(
+    referral_id: uuid.UUID,
+    body: CancelIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    client: CapacityApi,
+    trail: Annotated[Trail, audited("cancel")],
+) -> ReferralOut:
+    """Cancel the referral (`cancelled`), releasing a held place first. The referrer or the
+    referral's triagist."""
+    return _out(await service.cancel(session, trail, principal, client, referral_id, body.reason))

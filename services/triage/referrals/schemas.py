@@ -1,0 +1,243 @@
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.triage.referrals.bsn import refuse_bsn
+from services.triage.referrals.models import Referral, ReferralEvent
+from services.triage.reservations.models import Reservation
+from shared import reference
+from shared.schemas import Latitude, Longitude
+
+Urgency = Literal["acute", "urgent", "soon", "planned"]
+Sex = Literal["female", "male", "other", "unknown"]
+Status = Literal[
+    "submitted",
+    "in_triage",
+    "searching",
+    "reserved",
+    "placed",
+    "handed_over",
+    "advised",
+    "cancelled",
+]
+
+
+def check_place_type(code: str) -> str:
+    if code not in reference.place_types():
+        raise ValueError(
+            f"unknown place type {code!r}; known: {', '.join(reference.place_types())}"
+        )
+    return code
+
+
+def check_region(code: str) -> str:
+    if code not in reference.regions():
+        raise ValueError(f"unknown region code {code!r}; see GET /api/v1/regions")
+    return code
+
+
+def check_needs(codes: list[str]) -> list[str]:
+    unknown = [c for c in codes if c not in reference.features()]
+    if unknown:
+        raise ValueError(
+            f"unknown feature(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(reference.features())}"
+        )
+    return sorted(set(codes))
+
+
+def check_birth_year(year: int) -> int:
+    if year > datetime.now(UTC).year:
+        raise ValueError("birth_year lies in the future")
+    return year
+
+
+PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
+RegionCode = Annotated[str, AfterValidator(check_region)]
+FreeText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(refuse_bsn),
+]
+
+
+class Patient(BaseModel):
+    """Only what matching needs: never a name or a BSN."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    birth_year: Annotated[int, Field(ge=1900), AfterValidator(check_birth_year)]
+    sex: Sex
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9]\d{3}$")] = (
+        Field(description='Four digits, "NNNN".')
+    )
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: Latitude
+    lon: Longitude
+
+
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    place_type: PlaceTypeCode
+    urgency: Urgency
+    patient: Patient
+    needs: Annotated[list[str], Field(max_length=20), AfterValidator(check_needs)] = Field(
+        default_factory=list, description="Features the place must have, e.g. dementia."
+    )
+    region_code: RegionCode
+    near: Point | None = Field(
+        default=None, description="Where to search from; default the referrer's location."
+    )
+    preferred_facility_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    planned_date: date | None = Field(default=None, description="Required when planned.")
+    notes: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=1000),
+            AfterValidator(refuse_bsn),
+        ]
+        | None
+    ) = Field(default=None, description="Short notes; never a name or BSN.")
+
+
+class AdviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    advice: Annotated[FreeText, StringConstraints(max_length=2000)]
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[FreeText, StringConstraints(max_length=500)]
+
+
+class Person(BaseModel):
+    id: str
+    name: str
+
+
+class PatientOut(BaseModel):
+    birth_year: int
+    sex: str
+    postcode: str
+
+
+class ReservationSummary(BaseModel):
+    id: uuid.UUID
+    facility_id: uuid.UUID
+    facility_name: str
+    status: str
+    expires_at: datetime
+
+
+class ReferralOut(BaseModel):
+    id: uuid.UUID
+    status: Status
+    place_type: str
+    urgency: Urgency
+    patient: PatientOut
+    needs: list[str]
+    region_code: str
+    near: Point | None
+    preferred_facility_ids: list[uuid.UUID]
+    planned_date: date | None
+    notes: str | None
+    organisation_id: uuid.UUID
+    created_by: Person
+    assignee: Person | None
+    advice: str | None
+    direct_booking: bool = Field(description="Whether the referrer may book this place type.")
+    escalated_at: datetime | None
+    created_at: datetime
+    due_at: datetime
+    updated_at: datetime
+    placed_at: datetime | None
+    closed_at: datetime | None
+    reservation: ReservationSummary | None = Field(
+        description="The reservation that holds or has taken a place, if any."
+    )
+    declines: int = Field(description="Reservations declined so far.")
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    actor: str = Field(description="Who acted (display name).")
+    actor_id: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    detail: dict[str, Any]
+
+
+class Timeline(BaseModel):
+    items: list[TimelineEntry]
+
+
+def referral_out(referral: Referral, reservation: Reservation | None, declines: int) -> ReferralOut:
+    """The API form of a referral, with its live reservation and number of declines."""
+    known = reference.place_types().get(referral.place_type)
+    near = (
+        Point(lat=referral.near_lat, lon=referral.near_lon)
+        if referral.near_lat is not None and referral.near_lon is not None
+        else None
+    )
+    return ReferralOut(
+        id=referral.id,
+        status=referral.status,
+        place_type=referral.place_type,
+        urgency=referral.urgency,
+        patient=PatientOut(
+            birth_year=referral.patient_birth_year,
+            sex=referral.patient_sex,
+            postcode=referral.patient_postcode,
+        ),
+        needs=list(referral.needs),
+        region_code=referral.region_code,
+        near=near,
+        preferred_facility_ids=list(referral.preferred_facility_ids),
+        planned_date=referral.planned_date,
+        notes=referral.notes,
+        organisation_id=referral.organisation_id,
+        created_by=Person(id=referral.created_by, name=referral.created_by_name),
+        assignee=Person(id=referral.assignee, name=referral.assignee_name or referral.assignee)
+        if referral.assignee
+        else None,
+        advice=referral.advice,
+        direct_booking=known is not None and known.direct_booking,
+        escalated_at=referral.escalated_at,
+        created_at=referral.created_at,
+        due_at=referral.due_at,
+        updated_at=referral.updated_at,
+        placed_at=referral.placed_at,
+        closed_at=referral.closed_at,
+        reservation=ReservationSummary(
+            id=reservation.id,
+            facility_id=reservation.facility_id,
+            facility_name=reservation.facility_name,
+            status=reservation.status,
+            expires_at=reservation.expires_at,
+        )
+        if reservation is not None
+        else None,
+        declines=declines,
+    )
+
+
+def timeline_entry(event: ReferralEvent) -> TimelineEntry:
+    return TimelineEntry(
+        at=event.at,
+        actor=event.actor_name,
+        actor_id=event.actor,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        detail=dict(event.detail or {}),
+    )

@@ -1,0 +1,158 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query, status
+
+from services.triage.audit.service import Trail, audited
+from services.triage.base import PathIdempotency
+from services.triage.capacity_client import CapacityApi
+from services.triage.reservations import service
+from services.triage.reservations.schemas import (
+    DeclineIn,
+    ReservationIn,
+    ReservationOut,
+    ReservationStatus,
+    reservation_out,
+)
+from services.triage.sessions import Sessions
+from shared.auth import CurrentPrincipal, authenticated_router
+from shared.db import DbSession
+from shared.errors import problem_responses
+from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.settings import AppSettings
+
+router = authenticated_router(prefix="/api/v1", tags=["reservations"])
+
+
+@router.post(
+    "/referrals/{referral_id}/reservations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def reserve_place(
+    referral_id: uuid.UUID,
+    body: ReservationIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    sessions: Sessions,
+    client: CapacityApi,
+    settings: AppSettings,
+    idempotency: PathIdempotency,
+    trail: Annotated[Trail, audited("reserve")],
+) -> object:
+    """Hold a place at `facility_id` for the referral until the provider answers or
+    `hold_minutes` (default 30) pass: 201 `held` with `expires_at`; 409 when no place is
+    free there any more. Of many callers racing for the last places, exactly as many
+    succeed as there were places. 503 when the capacity service cannot be reached — then
+    nothing has changed.
+
+    The referral's triagist (after claiming it), from `in_triage` or `searching`; its
+    referrer for place types that may be booked directly (ELV)."""
+    if (stored := await service.replay_if_answered(sessions, idempotency)) is not None:
+        return stored
+    held = await service.hold_place(
+        sessions,
+        principal,
+        client,
+        settings,
+        referral_id,
+        body,
+        service.reservation_id_for(idempotency),
+    )
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    reservation, referral = await service.record(session, principal, client, held)
+    return await idempotency.respond(201, reservation_out(reservation, referral.status))
+
+
+@router.get(
+    "/reservations",
+    response_model=Page[ReservationOut],
+    responses=problem_responses(401, 403, 422),
+)
+async def list_reservations(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("list_reservations")],
+    status: Annotated[list[ReservationStatus] | None, Query()] = None,
+    referral_id: uuid.UUID | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReservationOut]:
+    """Reservations the caller may see, newest first. For a provider, `status=held` lists
+    the reservations waiting for its answer."""
+    after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
+    rows = await service.list_page(
+        session,
+        trail,
+        principal,
+        referral_id=referral_id,
+        statuses=list(status or []),
+        after=after,
+        limit=limit + 1,
+    )
+    items = [reservation_out(r, referral_status) for r, referral_status in rows[:limit]]
+    last = items[-1] if len(rows) > limit else None
+    return Page(
+        items=items,
+        next_cursor=encode_cursor((last.created_at.isoformat(), last.id)) if last else None,
+    )
+
+
+@router.get(
+    "/reservations/{reservation_id}",
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404),
+)
+async def get_reservation(
+    reservation_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    trail: Annotated[Trail, audited("read_reservation")],
+) -> ReservationOut:
+    """One reservation: for the provider of its facility and whoever may read its
+    referral."""
+    reservation, referral = await service.get(session, trail, principal, reservation_id)
+    return reservation_out(reservation, referral.status)
+
+
+@router.post(
+    "/reservations/{reservation_id}/accept",
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404, 409, 503),
+)
+async def accept_reservation(
+    reservation_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    client: CapacityApi,
+    trail: Annotated[Trail, audited("accept")],
+) -> ReservationOut:
+    """The provider of the facility admits the patient: reservation `accepted`, referral
+    `placed`, the place counted as occupied."""
+    reservation, referral = await service.accept(session, trail, principal, client, reservation_id)
+    return reservation_out(reservation, referral.status)
+
+
+@router.post(
+    "/reservations/{reservation_id}/decline",
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def decline_reservation(
+    reservation_id: uuid.UUID,
+    body: DeclineIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    client: CapacityApi,
+    trail: Annotated[Trail, audited("decline")],
+) -> ReservationOut:
+    """The provider of the facility declines, with a reason code (`no_staff`,
+    `care_too_complex`, `features_missing`, `patient_refused`, `other`) and an optional
+    note: the place is released and the referral goes back to `searching`."""
+    reservation, referral = await service.decline(
+        session, trail, principal, client, reservation_id, body.reason_code, body.note
+    )
+    return reservation_out(reservation, referral.status)

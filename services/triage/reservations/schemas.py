@@ -1,0 +1,66 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.triage.referrals.schemas import FreeText, Person, Status
+from services.triage.reservations.models import Reservation
+
+ReasonCode = Literal["no_staff", "care_too_complex", "features_missing", "patient_refused", "other"]
+ReservationStatus = Literal["held", "accepted", "declined", "expired", "cancelled"]
+
+
+class ReservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: uuid.UUID
+    hold_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=24 * 60,
+        description="How long the place is held for the provider's answer; default 30.",
+    )
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason_code: ReasonCode
+    note: Annotated[FreeText, StringConstraints(max_length=500)] | None = None
+
+
+class ReservationOut(BaseModel):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    referral_status: Status
+    facility_id: uuid.UUID
+    facility_name: str
+    facility_organisation_id: uuid.UUID
+    place_type: str
+    status: ReservationStatus
+    created_at: datetime
+    created_by: Person
+    expires_at: datetime
+    decided_at: datetime | None
+    reason_code: ReasonCode | None
+    note: str | None
+
+
+def reservation_out(reservation: Reservation, referral_status: str) -> ReservationOut:
+    return ReservationOut(
+        id=reservation.id,
+        referral_id=reservation.referral_id,
+        referral_status=referral_status,
+        facility_id=reservation.facility_id,
+        facility_name=reservation.facility_name,
+        facility_organisation_id=reservation.facility_organisation_id,
+        place_type=reservation.place_type,
+        status=reservation.status,
+        created_at=reservation.created_at,
+        created_by=Person(id=reservation.created_by, name=reservation.created_by_name),
+        expires_at=reservation.expires_at,
+        decided_at=reservation.decided_at,
+        reason_code=reservation.reason_code,
+        note=reservation.note,
+    )
