@@ -137,16 +137,13 @@ async def test_oidc_tokens_are_verified_against_the_jwks(oidc: tuple[str, Any]) 
 
 
 def test_weak_or_missing_secrets_are_refused_outside_development(tmp_path: Path) -> None:
-    base = {"env": "production", "database_url": "postgresql://x/y"}
-    for secret in (
-        "changeme",
-        "short-secret",
-        "change-me-to-a-long-random-secret-of-32-bytes-or-more",
-    ):
+    database = "postgresql://x/y"
+    example = "change-me-to-a-long-random-secret-of-32-bytes-or-more"
+    for secret in ("changeme", "short-secret", example):
         with pytest.raises(ValueError, match="at least 32 bytes"):
-            Settings(**base, jwt_secret=secret)
+            Settings(env="production", database_url=database, jwt_secret=secret)
     with pytest.raises(ValueError, match="required outside development"):
-        Settings(**base)
+        Settings(env="production", database_url=database)
     with pytest.raises(ValueError, match="DATABASE_URL"):
         Settings(env="production", jwt_secret=SECRET)
     dev = Settings(env="development", home=tmp_path)
