@@ -35,7 +35,24 @@ def _triage(settings: Settings) -> Component:
     return triage.component(settings)
 
 
-SERVICES: dict[str, Callable[[Settings], Component]] = {"capacity": _capacity, "triage": _triage}
+def _web(settings: Settings) -> Component:
+    from services import web
+    from services.capacity import demo
+
+    def dev_users() -> list[web.DevUser]:
+        return [web.DevUser(u.sub, u.name, u.role, u.organisation_name) for u in demo.users()]
+
+    def dev_token(sub: str) -> str:
+        return demo.token_for(settings, next(u for u in demo.users() if u.sub == sub))
+
+    return web.component(settings, dev_users=dev_users, dev_token=dev_token)
+
+
+SERVICES: dict[str, Callable[[Settings], Component]] = {
+    "capacity": _capacity,
+    "triage": _triage,
+    "web": _web,
+}
 
 
 def components(settings: Settings, names: list[str] | None = None) -> list[Component]:
@@ -92,6 +109,7 @@ def _print_welcome(settings: Settings, base: str) -> None:
 
 def cmd_up(args: argparse.Namespace) -> None:
     os.environ.setdefault("ZORGPLEK_ENV", "development")
+    os.environ.setdefault("ZORGPLEK_DEV_LOGIN", "1")
     overrides: dict[str, Any] = {"demo": args.demo or None}
     settings = _settings(**{k: v for k, v in overrides.items() if v is not None}, **_address(args))
     _serve(settings, None, welcome=True)

@@ -1,11 +1,22 @@
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Interval,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.capacity.capacity.models import CapacityState
+from services.capacity.capacity.models import CapacityReport, CapacityState
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
 
@@ -97,4 +108,62 @@ async def summary(
         query = query.where(Facility.region_code.in_(region_codes))
     if place_types:
         query = query.where(CapacityState.place_type.in_(place_types))
+    return (await session.execute(query)).all()
+
+
+async def history(
+    session: AsyncSession,
+    ttl_seconds: dict[str, float],
+    region_codes: Collection[str] | None,
+    place_types: Sequence[str],
+    *,
+    since: datetime,
+    until: datetime,
+    step: timedelta,
+) -> Sequence[Any]:
+    """Per place type and moment: the sum of the last report at that moment of every
+    facility in the regions, counting only reports still fresh then (unknown is not zero)."""
+    ticks = select(
+        func.generate_series(
+            bindparam("since", since, DateTime(timezone=True)),
+            bindparam("until", until, DateTime(timezone=True)),
+            bindparam("step", step, Interval()),
+        ).label("at")
+    ).subquery("ticks")
+    series = select(CapacityState.facility_id, CapacityState.place_type).join(
+        Facility, Facility.id == CapacityState.facility_id
+    )
+    if region_codes is not None:
+        series = series.where(Facility.region_code.in_(region_codes))
+    if place_types:
+        series = series.where(CapacityState.place_type.in_(place_types))
+    places = series.subquery("places")
+    latest = (
+        select(CapacityReport.available, CapacityReport.staffed, CapacityReport.observed_at)
+        .where(
+            CapacityReport.facility_id == places.c.facility_id,
+            CapacityReport.place_type == places.c.place_type,
+            CapacityReport.observed_at <= ticks.c.at,
+        )
+        .order_by(CapacityReport.observed_at.desc(), CapacityReport.id.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    ttl = case(
+        *[(places.c.place_type == code, secs) for code, secs in ttl_seconds.items()], else_=0.0
+    )
+    fresh = func.extract("epoch", ticks.c.at - latest.c.observed_at) <= ttl
+    query = (
+        select(
+            places.c.place_type,
+            ticks.c.at,
+            func.coalesce(func.sum(latest.c.available).filter(fresh), 0).label("available"),
+            func.coalesce(func.sum(latest.c.staffed).filter(fresh), 0).label("staffed"),
+            func.count(latest.c.observed_at).filter(fresh).label("reporting"),
+            func.count().label("facilities"),
+        )
+        .select_from(places.join(ticks, true()).outerjoin(latest, true()))
+        .group_by(places.c.place_type, ticks.c.at)
+        .order_by(places.c.place_type, ticks.c.at)
+    )
     return (await session.execute(query)).all()

@@ -5,7 +5,7 @@ from pydantic import AfterValidator
 
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
-from services.capacity.availability.schemas import AvailabilityItem, Summary
+from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
 from services.capacity.facilities.schemas import check_place_type, check_region
 from shared import reference
 from shared.auth import AnyRole, Principal, authenticated_router, require_roles
@@ -101,3 +101,20 @@ async def availability_summary(
     """Free, staffed and stale counts per region and place type: the regional picture,
     without per-facility figures."""
     return await service.summary(session, settings, region, place_type or [])
+
+
+@router.get("/history", response_model=RegionalHistory, responses=problem_responses(401, 422))
+async def availability_history(
+    _: AnyRole,
+    session: ReadSession,
+    settings: AppSettings,
+    region: RegionCode = None,
+    place_type: Annotated[
+        list[Annotated[str, AfterValidator(check_place_type)]] | None, Query()
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=31)] = 7,
+) -> RegionalHistory:
+    """Reported free places (before holds) and staffed places per place type over the last
+    `days`, summed over the region's facilities whose report was still fresh at each moment:
+    the regional picture over time, without per-facility figures."""
+    return await service.history(session, settings, region, place_type or [], days)

@@ -41,3 +41,24 @@ class SummaryItem(BaseModel):
 
 class Summary(BaseModel):
     items: list[SummaryItem]
+
+
+class HistoryPoint(BaseModel):
+    at: datetime
+    available: int
+    staffed: int
+    reporting: int
+    facilities: int
+
+
+class HistorySeries(BaseModel):
+    place_type: str
+    points: list[HistoryPoint]
+
+
+class RegionalHistory(BaseModel):
+    region: str | None
+    since: datetime
+    until: datetime
+    step_seconds: int
+    items: list[HistorySeries]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.availability import repository
@@ -9,10 +11,13 @@ from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import (
     AvailabilityItem,
     FacilitySummary,
+    HistoryPoint,
+    HistorySeries,
+    RegionalHistory,
     Summary,
     SummaryItem,
 )
-from services.capacity.capacity.staleness import free_expression, stale_expression
+from services.capacity.capacity.staleness import free_expression, stale_expression, ttl_seconds
 from shared import metrics, reference
 from shared.settings import Settings
 
@@ -73,6 +78,45 @@ async def summary(
             )
             for r in rows
         ]
+    )
+
+
+HISTORY_POINTS = 168
+
+
+async def history(
+    session: AsyncSession,
+    settings: Settings,
+    region: str | None,
+    place_types: list[str],
+    days: int,
+) -> RegionalHistory:
+    """Reported free places per place type over the last `days`, at most 169 moments: the
+    regional picture over time, without per-facility figures."""
+    until = datetime.now(UTC).replace(microsecond=0)
+    step = timedelta(seconds=max(days * 86400 // HISTORY_POINTS, 60))
+    since = until - step * HISTORY_POINTS
+    regions = reference.covered_regions(region) if region else None
+    rows = await repository.history(
+        session, ttl_seconds(settings), regions, place_types, since=since, until=until, step=step
+    )
+    series: dict[str, list[HistoryPoint]] = {}
+    for row in rows:
+        series.setdefault(row.place_type, []).append(
+            HistoryPoint(
+                at=row.at,
+                available=row.available,
+                staffed=row.staffed,
+                reporting=row.reporting,
+                facilities=row.facilities,
+            )
+        )
+    return RegionalHistory(
+        region=region,
+        since=since,
+        until=until,
+        step_seconds=int(step.total_seconds()),
+        items=[HistorySeries(place_type=code, points=points) for code, points in series.items()],
     )
 
 

@@ -33,6 +33,16 @@ async def insert_state_if_absent(session: AsyncSession, values: dict[str, object
     return (await session.execute(query)).first() is not None
 
 
+async def states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[CapacityState]:
+    """The current state of every place type reported at one facility."""
+    query = (
+        select(CapacityState)
+        .where(CapacityState.facility_id == facility_id)
+        .order_by(CapacityState.place_type)
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def add_report(session: AsyncSession, report: CapacityReport) -> None:
     session.add(report)
     await session.flush()

@@ -54,6 +54,22 @@ async def put_capacity(
     return await service.report(session, principal, settings, facility_id, place_type, body)
 
 
+@router.get(
+    "/facilities/{facility_id}/capacity",
+    response_model=Page[CapacityStateOut],
+    responses=problem_responses(401, 403, 404),
+)
+async def get_capacity(
+    facility_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+) -> Page[CapacityStateOut]:
+    """The current numbers of every place type at one location, stale ones included (for
+    the location's own provider, and for referrers, triagists and admins)."""
+    return Page(items=await service.current(session, principal, settings, facility_id))
+
+
 @router.post(
     "/capacity-reports",
     response_model=BatchOut,

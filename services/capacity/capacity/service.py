@@ -219,6 +219,22 @@ async def history(
     )
 
 
+async def current(
+    session: AsyncSession, principal: Principal, settings: Settings, facility_id: uuid.UUID
+) -> list[CapacityStateOut]:
+    """The numbers of every place type at one facility now, stale ones included: for its own
+    provider, and for the roles that may search availability."""
+    facility = await facilities.get(session, facility_id)
+    if not principal.has("referrer", "triagist", "admin", "service"):
+        if not principal.has("provider"):
+            raise Forbidden("Per-facility capacity is not available to this role.")
+        if not principal.belongs_to(facility.organisation_id):
+            raise NotFound("No such facility.")
+    now = datetime.now(UTC)
+    states = await repository.states_of(session, facility_id)
+    return [state_out(state, settings, applied=True, now=now) for state in states]
+
+
 async def publish_stale(session: AsyncSession, settings: Settings, limit: int = 500) -> int:
     """Publish `capacity.stale` once for each place whose report went stale."""
     rows = await repository.claim_newly_stale(session, stale_expression(settings), limit)

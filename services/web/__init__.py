@@ -1,0 +1,72 @@
+"""The web pages: Dutch, rendered on the server, calling the public APIs over HTTP with the
+signed-in user's token, as any client would. They import no other service: the
+composition root hands in the development sign-in's users and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import FastAPI
+
+from services.web.assets import router as assets
+from services.web.core.api import new_http_client
+from services.web.core.pages import DevUser, WebState
+from services.web.core.session import session_key
+from services.web.locations.router import router as locations_router
+from services.web.places.router import router as places_router
+from services.web.queue.router import router as queue_router
+from services.web.referrals.router import router as referrals_router
+from services.web.region.router import router as region_router
+from services.web.reservations.router import router as reservations_router
+from services.web.signin.router import router as signin_router
+from shared.app import KERNEL_MIGRATIONS, Component
+from shared.settings import Settings
+
+__all__ = ["DevUser", "component"]
+
+
+def component(
+    settings: Settings,
+    *,
+    dev_users: Callable[[], Sequence[DevUser]] = lambda: (),
+    dev_token: Callable[[str], str] | None = None,
+) -> Component:
+    """The web pages, mounted at `/`; `dev_users` and `dev_token` serve the development
+    sign-in (ZORGPLEK_DEV_LOGIN=1, development only)."""
+    if settings.dev_login and settings.env != "development":
+        raise ValueError("ZORGPLEK_DEV_LOGIN is for development only")
+    key = session_key(settings)  # fail fast when no session key can be had
+    state = WebState(
+        settings=settings,
+        dev_users=dev_users,
+        dev_token=dev_token,
+        static_version=assets.version(),
+    )
+
+    async def start(app: FastAPI) -> None:
+        state.http = new_http_client()
+        app.state.web = state
+        app.state.web_session_key = key
+
+    async def stop(_: FastAPI) -> None:
+        if state.http is not None:
+            await state.http.aclose()
+            state.http = None
+
+    return Component(
+        name="web",
+        routers=[
+            assets.router,
+            signin_router,
+            places_router,
+            referrals_router,
+            queue_router,
+            locations_router,
+            reservations_router,
+            region_router,
+        ],
+        # The pages keep no data of their own; the kernel's schemas are all they need.
+        migrations=KERNEL_MIGRATIONS,
+        on_startup=[start],
+        on_shutdown=[stop],
+    )

@@ -1,0 +1,137 @@
+"""Templates: one Jinja2 environment for every page, with Dutch filters for times,
+distances and codes. A page's `live` block doubles as the fragment live updates fetch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from services.web.core import messages
+from services.web.core.session import CSRF_FIELD
+
+FRAGMENT_HEADER = "x-zorgplek-fragment"
+WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+@cache
+def local_zone() -> tzinfo:
+    """Dutch time; UTC where the machine has no time-zone data."""
+    try:
+        return ZoneInfo("Europe/Amsterdam")
+    except ZoneInfoNotFoundError:
+        return UTC
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """An API timestamp (RFC 3339 text) or a datetime, as an aware datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def ago(value: Any, now: datetime | None = None) -> str:
+    """'3 min geleden', '2 uur geleden', '4 dagen geleden'."""
+    moment = as_datetime(value)
+    if moment is None:
+        return "onbekend"
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 60:
+        return "zojuist"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min geleden"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} uur geleden"
+    return f"{hours // 24} dagen geleden"
+
+
+def clock(value: Any) -> str:
+    """'14:05' in Dutch time."""
+    moment = as_datetime(value)
+    return moment.astimezone(local_zone()).strftime("%H:%M") if moment else ""
+
+
+def when(value: Any) -> str:
+    """'ma 23 nov 14:05' in Dutch time."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone(local_zone())
+    return (
+        f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} "
+        f"{local.strftime('%H:%M')}"
+    )
+
+
+def km(value: Any) -> str:
+    """'3,2 km'."""
+    if value is None:
+        return "–"
+    return f"{float(value):.1f} km".replace(".", ",")
+
+
+def iso(value: Any) -> str:
+    moment = as_datetime(value)
+    return moment.isoformat() if moment else ""
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("services.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        ago=ago,
+        clock=clock,
+        when=when,
+        km=km,
+        iso=iso,
+        place_type=messages.place_type_name,
+        feature=messages.feature_name,
+        region=messages.region_name,
+        referral_status=lambda code: messages.REFERRAL_STATUS.get(code, code),
+        reservation_status=lambda code: messages.RESERVATION_STATUS.get(code, code),
+        urgency=lambda code: messages.URGENCY.get(code, code),
+        sex=lambda code: messages.SEX.get(code, code),
+        admission=lambda code: messages.ADMISSION_HOURS.get(code, code),
+        decline_reason=lambda code: messages.DECLINE_REASONS.get(code, code),
+    )
+    env.globals.update(csrf_field=CSRF_FIELD, action_label=messages.action_label)
+    return env
+
+
+def wants_fragment(request: Request) -> bool:
+    """Whether the live-update script asked for the page's `live` block only."""
+    return request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """The page `name`, or only its `live` block when the live-update script asks."""
+    template = environment().get_template(name)
+    values = {**request.state.page_context, **context, "request_path": request.url.path}
+    if wants_fragment(request) and "live" in template.blocks:
+        body = "".join(template.blocks["live"](template.new_context(values)))
+    else:
+        body = template.render(values)
+    return HTMLResponse(body, status_code=status_code)

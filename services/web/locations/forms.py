@@ -1,0 +1,59 @@
+"""The capacity form of one place type at one location, checked in Dutch before it is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+FIELDS = {
+    "staffed": "Bemand",
+    "occupied": "Bezet",
+    "available": "Vrij",
+    "expected_available_24h": "Verwacht vrij binnen 24 uur",
+}
+MAX_COUNT = 100_000
+
+
+@dataclass(slots=True)
+class CapacityForm:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, int | None] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        """The report for the API, observed now."""
+        return {**self.numbers, "observed_at": datetime.now(UTC).isoformat()}
+
+
+def _count(text: str, required: bool) -> tuple[int | None, str | None]:
+    text = text.strip()
+    if not text:
+        return None, ("Vul een aantal in." if required else None)
+    if not text.isdigit():
+        return None, "Vul een heel getal van 0 of meer in."
+    number = int(text)
+    if number > MAX_COUNT:
+        return None, "Dit aantal is te groot."
+    return number, None
+
+
+def parse(values: dict[str, str]) -> CapacityForm:
+    """Check the numbers: whole, not negative, and bezet + vrij not above bemand."""
+    form = CapacityForm(values={k: values.get(k, "") for k in FIELDS})
+    for name in FIELDS:
+        number, error = _count(form.values[name], required=name != "expected_available_24h")
+        form.numbers[name] = number
+        if error:
+            form.errors[name] = error
+    staffed, occupied, available = (
+        form.numbers["staffed"],
+        form.numbers["occupied"],
+        form.numbers["available"],
+    )
+    if staffed is not None and occupied is not None and available is not None:
+        if occupied + available > staffed:
+            form.errors["available"] = (
+                f"Bezet ({occupied}) plus vrij ({available}) is meer dan bemand ({staffed})."
+            )
+    return form

@@ -1,0 +1,78 @@
+"""Mijn locaties: every location and place type of the provider, editable in seconds."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from services.web.core.api import ApiError
+from services.web.core.pages import PageRoute, Viewer, require
+from services.web.core.render import render
+from services.web.locations import forms, service
+from shared import reference
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+async def _page(
+    request: Request,
+    viewer: Viewer,
+    *,
+    failed: tuple[str, str] | None = None,
+    form: forms.CapacityForm | None = None,
+    error: str | None = None,
+) -> Response:
+    organisation = viewer.principal.org
+    locations = await service.locations(viewer.api, str(organisation)) if organisation else []
+    return render(
+        request,
+        "locations/locations.html",
+        {
+            "title": "Mijn locaties",
+            "locations": locations,
+            "fields": forms.FIELDS,
+            "failed": failed,
+            "form": form,
+            "error": error,
+            "known_place_types": reference.place_types(),
+        },
+        status_code=422 if form is not None else 200,
+    )
+
+
+@router.get("/locaties")
+async def my_locations(request: Request) -> Response:
+    """The provider's locations with their numbers and last report time."""
+    viewer = require(request, "provider")
+    return await _page(request, viewer)
+
+
+@router.post("/locaties/{facility_id}/{place_type}")
+async def report_capacity(request: Request, facility_id: uuid.UUID, place_type: str) -> Response:
+    """Save the numbers of one place type at one location, observed now."""
+    viewer = require(request, "provider")
+    anchor = f"{facility_id}-{place_type}"
+    if place_type not in reference.place_types():
+        return await _page(request, viewer, error="Deze soort plek is niet bekend.")
+    submitted = await request.form()
+    form = forms.parse({k: str(submitted.get(k) or "") for k in forms.FIELDS})
+    if not form.errors:
+        try:
+            await service.report(viewer.api, str(facility_id), place_type, form.body())
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            form.errors.update({k: v for k, v in exc.fields.items() if k in forms.FIELDS})
+            if not form.errors:
+                form.errors["staffed"] = exc.fields.get("", exc.message)
+    if form.errors:
+        return await _page(
+            request,
+            viewer,
+            failed=(str(facility_id), place_type),
+            form=form,
+            error="De cijfers zijn niet opgeslagen; zie de melding bij het veld.",
+        )
+    return RedirectResponse(f"/locaties?melding=opgeslagen#{anchor}", status_code=303)

@@ -1,0 +1,125 @@
+"""Wachtrij: the region's queue by due time, claim, and the triagist's referral page
+with matches, one-click reserve, advice, supra-regional search and handover."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from services.web.core.api import ApiError
+from services.web.core.pages import PageRoute, require
+from services.web.core.render import render
+from services.web.queue import service
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+QUEUE_EVENTS = (
+    "referral.created referral.status_changed reservation.held reservation.accepted "
+    "reservation.declined reservation.expired"
+)
+
+
+@router.get("/wachtrij")
+async def queue_page(request: Request) -> Response:
+    """The queue of the triagist's regions, most urgent first, with countdowns."""
+    viewer = require(request, "triagist")
+    referrals = await service.queue(viewer.api)
+    return render(
+        request,
+        "queue/queue.html",
+        {
+            "title": "Wachtrij",
+            "referrals": referrals,
+            "me": viewer.principal.sub,
+            "live_events": QUEUE_EVENTS,
+        },
+    )
+
+
+@router.post("/wachtrij/{referral_id}/oppakken")
+async def claim(request: Request, referral_id: uuid.UUID) -> Response:
+    """Claim a referral: the triagist becomes its owner."""
+    viewer = require(request, "triagist")
+    await service.claim(viewer.api, str(referral_id))
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=opgepakt", status_code=303)
+
+
+@router.get("/wachtrij/{referral_id}")
+async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
+    """A referral for the triagist: matches with reasons, actions and the timeline."""
+    viewer = require(request, "triagist")
+    scope = request.query_params.get("bereik", "regio")
+    if scope not in service.SCOPES:
+        scope = "regio"
+    referral, timeline, matches, match_error = await service.referral_page(
+        viewer.api, str(referral_id), scope, viewer.principal.sub
+    )
+    return render(
+        request,
+        "queue/referral.html",
+        {
+            "title": "Aanmelding in de wachtrij",
+            "referral": referral,
+            "timeline": timeline,
+            "matches": matches,
+            "match_error": match_error,
+            "scope": scope,
+            "mine": bool(referral.get("assignee"))
+            and referral["assignee"]["id"] == viewer.principal.sub,
+            "live_events": QUEUE_EVENTS,
+        },
+    )
+
+
+@router.post("/wachtrij/{referral_id}/reserveren")
+async def reserve(
+    request: Request, referral_id: uuid.UUID, facility_id: Annotated[str, Form()] = ""
+) -> Response:
+    """Reserve the chosen match with one click; the provider then decides."""
+    viewer = require(request, "triagist")
+    try:
+        facility = str(uuid.UUID(facility_id))
+    except ValueError:
+        return RedirectResponse(f"/wachtrij/{referral_id}", status_code=303)
+    try:
+        await service.reserve(viewer.api, str(referral_id), facility)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return RedirectResponse(f"/wachtrij/{referral_id}?melding=plek-bezet", status_code=303)
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=gereserveerd", status_code=303)
+
+
+@router.post("/wachtrij/{referral_id}/advies")
+async def advise(
+    request: Request, referral_id: uuid.UUID, advice: Annotated[str, Form()] = ""
+) -> Response:
+    """Give advice instead of a place: the referral closes, the referrer keeps the case."""
+    viewer = require(request, "triagist")
+    if not advice.strip():
+        return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies-leeg", status_code=303)
+    await viewer.api.post(f"/api/v1/referrals/{referral_id}/advice", {"advice": advice.strip()})
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies", status_code=303)
+
+
+@router.post("/wachtrij/{referral_id}/overdragen")
+async def hand_over(request: Request, referral_id: uuid.UUID) -> Response:
+    """Hand the placed patient over to the provider."""
+    viewer = require(request, "triagist")
+    await viewer.api.post(f"/api/v1/referrals/{referral_id}/handover")
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=overgedragen", status_code=303)
+
+
+@router.post("/wachtrij/{referral_id}/annuleren")
+async def cancel(
+    request: Request, referral_id: uuid.UUID, reason: Annotated[str, Form()] = ""
+) -> Response:
+    """Cancel the referral; any held place is released."""
+    viewer = require(request, "triagist")
+    await viewer.api.post(
+        f"/api/v1/referrals/{referral_id}/cancel",
+        {"reason": reason.strip()[:500] or "Geannuleerd door de triagist"},
+    )
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=geannuleerd", status_code=303)

@@ -1,0 +1,66 @@
+"""Wachtrij: the triagist's queue and a referral's matches, through the triage API."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from services.web.core.api import Api, ApiError
+from services.web.core.render import as_datetime
+
+CLAIMED_BY_OTHER = "Een collega heeft deze aanmelding al opgepakt."
+PLACE_TAKEN = "Deze plek is net niet meer vrij. Kies een andere plek uit de lijst."
+SCOPES = {"regio": "region", "bovenregionaal": "supraregional"}
+
+
+async def queue(api: Api) -> list[dict[str, Any]]:
+    """Open referrals of the triagist's regions, most urgent (earliest due) first, each
+    marked overdue when its due time has passed."""
+    page = await api.get("/api/v1/queue", params={"limit": 200})
+    now = datetime.now(UTC)
+    items: list[dict[str, Any]] = []
+    for referral in page["items"]:
+        due = as_datetime(referral["due_at"])
+        items.append({**referral, "overdue": due is not None and due < now})
+    return sorted(items, key=lambda r: r["due_at"])
+
+
+async def claim(api: Api, referral_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = await api.post(
+        f"/api/v1/referrals/{referral_id}/claim", conflict=CLAIMED_BY_OTHER
+    )
+    return result
+
+
+SEARCHING = ("in_triage", "searching")
+
+
+async def referral_page(
+    api: Api, referral_id: str, scope: str, me: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, str | None]:
+    """The referral, its timeline, and its ranked matches while its assignee (`me`) is
+    looking for a place."""
+    referral, timeline = await asyncio.gather(
+        api.get(f"/api/v1/referrals/{referral_id}"),
+        api.get(f"/api/v1/referrals/{referral_id}/events"),
+    )
+    assignee = referral.get("assignee")
+    if referral["status"] not in SEARCHING or not assignee or assignee["id"] != me:
+        return referral, timeline["items"], None, None
+    try:
+        found = await api.get(
+            f"/api/v1/referrals/{referral_id}/matches", params={"scope": SCOPES[scope]}
+        )
+    except ApiError as exc:
+        return referral, timeline["items"], None, exc.message
+    return referral, timeline["items"], found, None
+
+
+async def reserve(api: Api, referral_id: str, facility_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = await api.post(
+        f"/api/v1/referrals/{referral_id}/reservations",
+        {"facility_id": facility_id},
+        conflict=PLACE_TAKEN,
+    )
+    return result
