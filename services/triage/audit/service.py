@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.audit import repository
@@ -72,6 +73,8 @@ def outcome_of(exc: BaseException) -> str:
         return "denied"
     if isinstance(exc, NotFound):
         return "not_found"
+    if isinstance(exc, RequestValidationError):
+        return "refused"
     if isinstance(exc, Unavailable) or not isinstance(exc, DomainError):
         return "error"
     return "refused"

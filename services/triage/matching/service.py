@@ -48,7 +48,7 @@ def ensure_open(referral: Referral) -> None:
     if referral.status in lifecycle.CLOSED or referral.status == "placed":
         raise Conflict(
             f"The referral is {referral.status}; there is no place to find for it.",
-            extra={"status": referral.status},
+            extra={"referral_status": referral.status},
         )
 
 

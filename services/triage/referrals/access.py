@@ -67,12 +67,12 @@ def ensure_assignee(principal: Principal, referral: Referral, doing: str) -> Non
     if referral.assignee is None:
         raise Conflict(
             f"Claim the referral before you {doing}.",
-            extra={"status": referral.status, "assignee": None},
+            extra={"referral_status": referral.status, "assignee": None},
         )
     if referral.assignee != principal.sub:
         raise Conflict(
             f"{referral.assignee_name} handles this referral; only they may {doing}.",
-            extra={"status": referral.status, "assignee": referral.assignee},
+            extra={"referral_status": referral.status, "assignee": referral.assignee},
         )
 
 

@@ -56,7 +56,7 @@ class IllegalTransition(Conflict):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(
             f"The referral is {current}; it cannot become {wanted}.",
-            extra={"status": current, "wanted_status": wanted},
+            extra={"referral_status": current, "wanted_status": wanted},
         )
 
 

@@ -174,7 +174,7 @@ async def claim(
     if referral.assignee is not None:
         raise Conflict(
             f"{referral.assignee_name} already handles this referral.",
-            extra={"status": referral.status, "assignee": referral.assignee},
+            extra={"referral_status": referral.status, "assignee": referral.assignee},
         )
     now = now or datetime.now(UTC)
     referral.assignee, referral.assignee_name = principal.sub, principal.name
@@ -259,7 +259,7 @@ async def cancel(
         except HoldEnded as exc:
             raise Conflict(
                 "The provider has already admitted the patient to this place.",
-                extra={"status": referral.status, "hold_status": exc.hold_status},
+                extra={"referral_status": referral.status, "hold_status": exc.hold_status},
             ) from exc
         finish(held, "cancelled", actor=actor, at=now, note=reason)
     await lifecycle.transition(

@@ -159,7 +159,7 @@ async def hold_place(
         metrics.reservations.labels("conflict").inc()
         raise Conflict(
             f"No free {referral.place_type} place at {facility['name']} any more.",
-            extra={"status": referral.status, "facility_id": str(data.facility_id)},
+            extra={"referral_status": referral.status, "facility_id": str(data.facility_id)},
         )
     now = now or datetime.now(UTC)
     # A repeated request gets the first hold back: the reservation never outlives it.
@@ -205,7 +205,7 @@ async def record(
         if held.expires_at <= now:
             raise Conflict(
                 "The place held for this request has expired; send it with a new Idempotency-Key.",
-                extra={"status": referral.status},
+                extra={"referral_status": referral.status},
             )
     except DomainError:
         await release_quietly(client, held.hold.id)
