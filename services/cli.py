@@ -29,6 +29,11 @@ def _capacity(settings: Settings) -> Component:
     return capacity.component(settings)
 
 
+def _notify(settings: Settings) -> Component:
+    from services import notify
+
+    return notify.component(settings)
+
 def _triage(settings: Settings) -> Component:
     from services import triage
 
@@ -50,6 +55,7 @@ def _web(settings: Settings) -> Component:
 
 SERVICES: dict[str, Callable[[Settings], Component]] = {
     "capacity": _capacity,
+    "notify": _notify,
     "triage": _triage,
     "web": _web,
 }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, insert
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,7 +37,8 @@ class OutboxEvent(KernelBase):
     `{"organisation_ids": [...], "regions": [...]}` for referral and reservation events."""
 
     __tablename__ = "outbox"
-    __table_args__ = {"schema": "events"}
+    # Readers take windows of transaction ids (see services/notify/relay), so by `txid`.
+    __table_args__ = (Index("ix_outbox_txid", "txid"), {"schema": "events"})
 
     position: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)

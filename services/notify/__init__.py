@@ -1,0 +1,80 @@
+"""The notify service: subscriptions, the outbox relay, webhook and e-mail delivery, and
+the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from services.notify import models, runtime
+from services.notify.base import MIGRATIONS
+from services.notify.delivery import service as delivery
+from services.notify.delivery.router import router as deliveries_router
+from services.notify.relay import listener
+from services.notify.relay import service as relay
+from services.notify.stream.router import router as stream_router
+from services.notify.subscriptions.router import router as subscriptions_router
+from shared import metrics
+from shared.app import Component, Loop
+from shared.settings import Settings
+
+POLL_SECONDS = 0.5
+RESTART_SECONDS = 1.0  # after a failure (the database away), each loop starts again
+GAUGE_INTERVAL_SECONDS = 15.0
+
+
+async def _listen(app: FastAPI) -> None:
+    await listener.listen(app.state.database.url, runtime.runtime(app).wake_readers)
+
+
+async def _relay(app: FastAPI) -> None:
+    state = runtime.runtime(app)
+    while True:
+        state.relay_wake.clear()
+        while True:
+            async with app.state.database.sessions.begin() as session:
+                result = await relay.relay_once(session)
+            if result.deliveries:
+                state.worker.wake.set()
+            if not result.events:
+                break
+        try:
+            await asyncio.wait_for(state.relay_wake.wait(), POLL_SECONDS)
+        except TimeoutError:
+            pass
+
+
+async def _deliver(app: FastAPI) -> None:
+    await runtime.runtime(app).worker.run()
+
+
+async def _stream(app: FastAPI) -> None:
+    await runtime.runtime(app).hub.run(app.state.database)
+
+
+async def _gauges(app: FastAPI) -> None:
+    async with app.state.database.sessions() as session:
+        await delivery.refresh_gauges(session)
+        metrics.outbox_lag.set(await relay.lag_seconds(session))
+
+
+def component(settings: Settings) -> Component:
+    """The notify service, ready to be served alone or with the others."""
+    return Component(
+        name="notify",
+        routers=[subscriptions_router, deliveries_router, stream_router],
+        migrations=MIGRATIONS,
+        loops=[
+            Loop("notify.listen", RESTART_SECONDS, _listen),
+            Loop("notify.relay", RESTART_SECONDS, _relay),
+            Loop("notify.deliver", RESTART_SECONDS, _deliver),
+            Loop("notify.stream", RESTART_SECONDS, _stream),
+            Loop("notify.gauges", GAUGE_INTERVAL_SECONDS, _gauges),
+        ],
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.stop],
+    )
+
+
+__all__ = ["component", "models"]

@@ -1,0 +1,93 @@
+"""Who may see an event, and whether it matches what someone asked for.
+
+The same rule serves webhooks, e-mail and the live stream: an event's `audience` (written
+by its producer into the outbox) says who may see it, a viewer's identity says who they
+are, and a filter narrows what they want."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared import reference
+from shared.auth import PROFESSIONAL_ROLES, Principal
+
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Someone events are shown to: a live caller, or the owner of a subscription as they
+    were when they subscribed."""
+
+    sub: str
+    org: uuid.UUID | None
+    roles: frozenset[str]
+    regions: tuple[str, ...]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        return cls(principal.sub, principal.org, principal.roles, principal.regions)
+
+
+def may_see(viewer: Viewer, audience: Mapping[str, Any]) -> bool:
+    """API.md's rule: capacity events (`public`) go to every professional; referral and
+    reservation events to members of a listed organisation, and to triagists whose regions
+    cover a listed region."""
+    if viewer.roles.isdisjoint(PROFESSIONAL_ROLES):
+        return False
+    if audience.get("public") is True:
+        return True
+    organisations = {str(o) for o in audience.get("organisation_ids") or ()}
+    if viewer.org is not None and str(viewer.org) in organisations:
+        return True
+    if "triagist" in viewer.roles and viewer.regions:
+        return any(reference.covers(viewer.regions, str(r)) for r in audience.get("regions") or ())
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """What a subscriber or stream asked for. Each part narrows only events that carry the
+    field it looks at: a place-type filter passes an event without a place type."""
+
+    event_types: frozenset[str] | None = None
+    place_types: frozenset[str] | None = None
+    region: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+    def matches(self, event_type: str, data: Mapping[str, Any]) -> bool:
+        if self.event_types is not None and event_type not in self.event_types:
+            return False
+        place_type = data.get("place_type")
+        if self.place_types is not None and place_type is not None:
+            if place_type not in self.place_types:
+                return False
+        region_code = data.get("region_code")
+        if self.region is not None and region_code is not None:
+            if str(region_code) not in reference.covered_regions(self.region):
+                return False
+        if self.near is not None and self.radius_km is not None:
+            lat, lon = data.get("lat"), data.get("lon")
+            if isinstance(lat, int | float) and isinstance(lon, int | float):
+                if distance_km(self.near, (float(lat), float(lon))) > self.radius_km:
+                    return False
+        return True
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def types_or_none(values: Collection[str] | None) -> frozenset[str] | None:
+    return frozenset(values) if values else None

@@ -1,0 +1,21 @@
+"""The notify schema's declarative base and its idempotency table."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import metadata_for
+from shared.idempotency import idempotency_dependency, idempotency_table
+from shared.migrate import MigrationSet
+
+SCHEMA = "notify"
+
+
+class Base(DeclarativeBase):
+    metadata = metadata_for(SCHEMA)
+
+
+idempotency_keys = idempotency_table(Base.metadata)
+Idempotency = idempotency_dependency(idempotency_keys)
+
+MIGRATIONS = MigrationSet(
+    name=SCHEMA, package="services.notify", schemas=(SCHEMA,), metadata=Base.metadata
+)

@@ -1,0 +1,37 @@
+"""LISTEN on the outbox's channel, so readers wake the moment an event commits. A missed
+notification costs only a poll interval: the readers poll as well."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import asyncpg
+
+from shared.db import plain_url
+from shared.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger("zorgplek.notify.relay")
+
+CONNECT_TIMEOUT_SECONDS = 10.0
+CHECK_SECONDS = 10.0  # a connection cut without a word is noticed this soon
+
+
+async def listen(database_url: str, wake: Callable[[], None]) -> None:
+    """Hold a LISTEN connection and call `wake` on each notification. Returns (by raising)
+    when the connection is lost; the loop's supervisor connects again."""
+    connection = await asyncpg.connect(plain_url(database_url), timeout=CONNECT_TIMEOUT_SECONDS)
+    lost = asyncio.Event()
+    try:
+        connection.add_termination_listener(lambda _: lost.set())
+        await connection.add_listener(NOTIFY_CHANNEL, lambda *_: wake())
+        wake()  # whatever was written while nobody listened
+        while not lost.is_set():
+            try:
+                await asyncio.wait_for(lost.wait(), CHECK_SECONDS)
+            except TimeoutError:
+                await asyncio.wait_for(connection.execute("SELECT 1"), CHECK_SECONDS)
+    finally:
+        connection.terminate()
+    raise ConnectionError("the LISTEN connection to the database was lost")

@@ -1,0 +1,68 @@
+"""Reading the event outbox, and the relay's durable cursor."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, and_, func, not_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.relay.models import RelayCursor
+from shared.outbox import OutboxEvent
+
+
+async def lock_cursor(session: AsyncSession, name: str) -> RelayCursor | None:
+    """The cursor, locked for this transaction; None while another relay holds it."""
+    await session.execute(
+        insert(RelayCursor)
+        .values(name=name, horizon=0, window_end=None, last_position=0)
+        .on_conflict_do_nothing(index_elements=[RelayCursor.name])
+    )
+    query = (
+        select(RelayCursor)
+        .where(RelayCursor.name == name)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
+
+
+async def get_cursor(session: AsyncSession, name: str) -> RelayCursor | None:
+    return await session.get(RelayCursor, name)
+
+
+async def safe_horizon(session: AsyncSession) -> int:
+    """The oldest transaction id still running: every outbox row written by an older
+    transaction has committed (or never will)."""
+    query = select(func.txid_snapshot_xmin(func.txid_current_snapshot()).cast(BigInteger))
+    xmin: int = (await session.execute(query)).scalar_one()
+    return xmin
+
+
+async def read_window(
+    session: AsyncSession, horizon: int, window_end: int, after_position: int, limit: int
+) -> list[OutboxEvent]:
+    """Rows written by transactions in `[horizon, window_end)`, in position order."""
+    query = (
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.txid >= horizon,
+            OutboxEvent.txid < window_end,
+            OutboxEvent.position > after_position,
+        )
+        .order_by(OutboxEvent.position)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def oldest_unread(
+    session: AsyncSession, horizon: int, window_end: int | None, last_position: int
+) -> datetime | None:
+    """When the oldest committed event the reader has not taken yet occurred."""
+    query = select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.txid >= horizon)
+    if window_end is not None:
+        query = query.where(
+            not_(and_(OutboxEvent.txid < window_end, OutboxEvent.position <= last_position))
+        )
+    result: datetime | None = await session.scalar(query)
+    return result

@@ -1,0 +1,106 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import AfterValidator
+from sqlalchemy.exc import DBAPIError
+
+from services.notify.audience import EventFilter, Viewer, types_or_none
+from services.notify.runtime import runtime
+from services.notify.stream import service
+from services.notify.stream.response import EventStreamResponse
+from services.notify.subscriptions.schemas import (
+    check_event_type,
+    check_place_type,
+    check_region,
+)
+from shared.auth import Professional, authenticate
+from shared.errors import Unavailable, problem_responses
+from shared.settings import AppSettings
+
+
+def _allow_query_token(request: Request) -> None:
+    """Browsers' EventSource cannot send headers: this route also takes `?access_token=`
+    (never logged: the access log has no query strings)."""
+    request.state.allow_query_token = True
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["stream"],
+    dependencies=[Depends(_allow_query_token), Depends(authenticate)],
+)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeated parameters, each possibly a comma list."""
+    return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
+
+
+def _event_types(values: list[str] | None) -> list[str]:
+    return [check_event_type(v) for v in _split(values)]
+
+
+def _place_types(values: list[str] | None) -> list[str]:
+    return [check_place_type(v) for v in _split(values)]
+
+
+EventTypes = Annotated[list[str] | None, AfterValidator(_event_types)]
+PlaceTypes = Annotated[list[str] | None, AfterValidator(_place_types)]
+RegionCode = Annotated[str, AfterValidator(check_region)]
+SSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A stream of Server-Sent Events.", "content": {"text/event-stream": {}}}
+}
+
+
+@router.get(
+    "/stream",
+    response_class=EventStreamResponse,
+    responses={**SSE, **problem_responses(401, 403, 422, 503)},
+)
+async def stream(
+    request: Request,
+    principal: Professional,
+    settings: AppSettings,
+    event_types: Annotated[
+        EventTypes, Query(description="Only these types (repeat, or a comma list).")
+    ] = None,
+    place_type: Annotated[
+        PlaceTypes, Query(description="Only events of these place types.")
+    ] = None,
+    region: Annotated[
+        RegionCode | None, Query(description="Only this region (a ROAZ covers its zorgkantoren).")
+    ] = None,
+    last_event_id: Annotated[
+        uuid.UUID | None,
+        Header(alias="Last-Event-ID", description="Resume after this event; sent by browsers."),
+    ] = None,
+    resume_after: Annotated[
+        uuid.UUID | None,
+        Query(alias="last_event_id", description="The same as the header, for a first connect."),
+    ] = None,
+) -> EventStreamResponse:
+    """Server-Sent Events of everything you may see, as it happens: the SSE `id` is the
+    event id, `event:` its type, `data:` the body `{"id", "type", "timestamp", "data"}`.
+    Comments (`: heartbeat`) keep the connection open. Reconnect with `Last-Event-ID` to
+    receive what you missed (an event may then come twice; drop repeats by id). A client
+    that does not keep up is disconnected and should reconnect the same way."""
+    event_filter = EventFilter(
+        event_types=types_or_none(event_types),
+        place_types=types_or_none(place_type),
+        region=region,
+    )
+    try:
+        opened = await service.open_stream(
+            request.app.state.database,
+            runtime(request.app).hub,
+            Viewer.of(principal),
+            event_filter,
+            last_event_id or resume_after,
+            settings.stream_heartbeat_seconds,
+        )
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        raise Unavailable(
+            "The event store cannot be reached; reconnect shortly.", headers={"Retry-After": "3"}
+        ) from exc
+    return EventStreamResponse(opened.frames, opened.client.dropped)

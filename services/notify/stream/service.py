@@ -1,0 +1,236 @@
+"""The live stream. Each process runs one hub that follows the outbox by itself (so every
+replica serves its own clients) and hands each event to the connected clients that may see
+it and asked for it. Each client has a bounded queue: a client too slow to empty it is
+disconnected, and resumes with `Last-Event-ID`, rather than slowing everyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notify.audience import EventFilter, Viewer, may_see
+from services.notify.relay.service import ReadPoint, event_of, read_next, start_point
+from services.notify.stream import repository
+from shared import metrics
+from shared.db import Database
+from shared.outbox import OutboxEvent
+
+log = logging.getLogger("zorgplek.notify.stream")
+
+RETRY_MILLISECONDS = 3000
+POLL_SECONDS = 0.5
+PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event, its SSE frame rendered once for every client."""
+
+    id: uuid.UUID
+    type: str
+    txid: int
+    position: int
+    occurred_at: datetime
+    audience: dict[str, Any]
+    data: dict[str, Any]
+    frame: bytes
+
+    @classmethod
+    def of(cls, row: OutboxEvent) -> StreamEvent:
+        body = json.dumps(event_of(row).body(), separators=(",", ":"), ensure_ascii=False)
+        frame = f"id: {row.id}\nevent: {row.type}\ndata: {body}\n\n".encode()
+        return cls(
+            row.id, row.type, row.txid, row.position, row.occurred_at, row.audience, row.data, frame
+        )
+
+
+class StreamClient:
+    """One connected stream."""
+
+    def __init__(
+        self,
+        viewer: Viewer,
+        event_filter: EventFilter,
+        queue_size: int,
+        last_seen: OutboxEvent | None,
+    ) -> None:
+        self.viewer = viewer
+        self.filter = event_filter
+        self.queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=queue_size)
+        self.dropped = asyncio.Event()
+        self._seen = (last_seen.txid, last_seen.position, last_seen.id) if last_seen else None
+
+    def wants(self, event: StreamEvent) -> bool:
+        return self.filter.matches(event.type, event.data) and may_see(self.viewer, event.audience)
+
+    def surely_seen(self, event: StreamEvent) -> bool:
+        """Whether the client had this event before it came back (see `repository.missed`)."""
+        if self._seen is None:
+            return False
+        txid, position, event_id = self._seen
+        return event.id == event_id or (event.txid < txid and event.position < position)
+
+
+class StreamHub:
+    """Follows the outbox for this process's clients."""
+
+    def __init__(self, queue_size: int) -> None:
+        self.queue_size = queue_size
+        self.point: ReadPoint | None = None
+        self.clients: set[StreamClient] = set()
+        self.wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    async def start(self, database: Database) -> None:
+        """Begin after everything written so far; earlier events are only replayed."""
+        async with self._lock:
+            if self.point is None:
+                async with database.sessions() as session:
+                    self.point = await start_point(session)
+
+    def register(
+        self, viewer: Viewer, event_filter: EventFilter, last_seen: OutboxEvent | None
+    ) -> tuple[StreamClient, ReadPoint]:
+        """Add a client. It gets every event after the returned point live; what came
+        before it is the replay's."""
+        assert self.point is not None, "start the hub first"
+        client = StreamClient(viewer, event_filter, self.queue_size, last_seen)
+        self.clients.add(client)
+        return client, self.point
+
+    def unregister(self, client: StreamClient) -> None:
+        self.clients.discard(client)
+
+    async def pump(self, database: Database, limit: int = PAGE) -> int:
+        """Read what is new and hand it out; the number of events read."""
+        await self.start(database)
+        total = 0
+        async with self._lock:
+            while True:
+                assert self.point is not None
+                async with database.sessions() as session:
+                    rows, point = await read_next(session, self.point, limit)
+                # No await between handing out and moving on: a client registers either
+                # before both or after both, so it neither misses nor repeats an event.
+                self._hand_out([StreamEvent.of(row) for row in rows])
+                self.point = point
+                total += len(rows)
+                if not rows:
+                    return total
+
+    def _hand_out(self, events: list[StreamEvent]) -> None:
+        for client in list(self.clients):
+            for event in events:
+                if not client.wants(event) or client.surely_seen(event):
+                    continue
+                try:
+                    client.queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    self.clients.discard(client)
+                    client.dropped.set()
+                    metrics.notifications.labels("stream", "dropped").inc()
+                    log.warning("stream client too slow; disconnected to resume later")
+                    break
+
+    async def run(self, database: Database) -> None:
+        """Follow the outbox until cancelled: woken by NOTIFY, polling as a fallback."""
+        while True:
+            self.wake.clear()
+            await self.pump(database)
+            try:
+                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+
+@dataclass(slots=True)
+class Opened:
+    client: StreamClient
+    frames: AsyncIterator[bytes]
+
+
+async def open_stream(
+    database: Database,
+    hub: StreamHub,
+    viewer: Viewer,
+    event_filter: EventFilter,
+    last_event_id: uuid.UUID | None,
+    heartbeat_seconds: float,
+) -> Opened:
+    """Register a client and give the frames to send it: what it missed since
+    `last_event_id` (from the database), then live events, with heartbeat comments."""
+    await hub.start(database)
+    last_seen = None
+    if last_event_id is not None:
+        async with database.sessions() as session:
+            last_seen = await repository.find(session, last_event_id)
+    client, bound = hub.register(viewer, event_filter, last_seen)
+    frames = _frames(database, hub, client, bound, last_event_id, last_seen, heartbeat_seconds)
+    return Opened(client, frames)
+
+
+async def _frames(
+    database: Database,
+    hub: StreamHub,
+    client: StreamClient,
+    bound: ReadPoint,
+    last_event_id: uuid.UUID | None,
+    last_seen: OutboxEvent | None,
+    heartbeat_seconds: float,
+) -> AsyncIterator[bytes]:
+    metrics.streams_open.inc()
+    try:
+        yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n".encode()
+        if last_event_id is not None and last_seen is None:
+            yield b": Last-Event-ID is unknown; only new events follow\n\n"
+        if last_seen is not None:
+            async for event in _missed(database, client, bound, last_seen):
+                yield _sent(event)
+        while True:
+            try:
+                event = await asyncio.wait_for(client.queue.get(), heartbeat_seconds)
+            except TimeoutError:
+                yield b": heartbeat\n\n"
+                continue
+            yield _sent(event)
+    finally:
+        hub.unregister(client)
+        metrics.streams_open.dec()
+
+
+async def _missed(
+    database: Database, client: StreamClient, bound: ReadPoint, last_seen: OutboxEvent
+) -> AsyncIterator[StreamEvent]:
+    after = 0
+    while True:
+        async with database.sessions() as session:
+            rows = await repository.missed(
+                session,
+                last_seen=last_seen,
+                horizon=bound.horizon,
+                window_end=bound.window_end,
+                last_position=bound.last_position,
+                event_types=client.filter.event_types,
+                after_position=after,
+                limit=PAGE,
+            )
+        for row in rows:
+            event = StreamEvent.of(row)
+            if client.wants(event):
+                yield event
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].position
+
+
+def _sent(event: StreamEvent) -> bytes:
+    metrics.notifications.labels("stream", "delivered").inc()
+    latency = (datetime.now(UTC) - event.occurred_at).total_seconds()
+    metrics.notification_latency.labels("stream").observe(max(latency, 0.0))
+    return event.frame
