@@ -29,15 +29,16 @@ def _capacity(settings: Settings) -> Component:
     return capacity.component(settings)
 
 
-def _notify(settings: Settings) -> Component:
-    from services import notify
-
-    return notify.component(settings)
-
 def _triage(settings: Settings) -> Component:
     from services import triage
 
     return triage.component(settings)
+
+
+def _notify(settings: Settings) -> Component:
+    from services import notify
+
+    return notify.component(settings)
 
 
 def _web(settings: Settings) -> Component:
@@ -55,8 +56,8 @@ def _web(settings: Settings) -> Component:
 
 SERVICES: dict[str, Callable[[Settings], Component]] = {
     "capacity": _capacity,
-    "notify": _notify,
     "triage": _triage,
+    "notify": _notify,
     "web": _web,
 }
 
