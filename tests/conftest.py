@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -33,9 +34,12 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    async with fresh_database(tmp_path_factory.mktemp("db")) as url:
-        yield url
+async def database_url() -> AsyncIterator[str]:
+    # A folder of the run's own: pytest prunes older base temp folders, which would pull an
+    # embedded server's data from under a run that is still going.
+    with tempfile.TemporaryDirectory(prefix="zorgplek-test-") as scratch:
+        async with fresh_database(Path(scratch)) as url:
+            yield url
 
 
 def free_port() -> int:

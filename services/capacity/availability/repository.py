@@ -54,11 +54,25 @@ async def search(
     limit: int,
 ) -> Sequence[Any]:
     distance = distance_km(*spec.near) if spec.near else literal(None)
+    # Plain columns, not ORM entities: matching reads thousands of rows at a time.
     query = (
         select(
-            CapacityState,
-            Facility,
+            Facility.id,
+            Facility.name,
+            Facility.organisation_id,
             Organisation.name.label("organisation_name"),
+            Facility.city,
+            Facility.region_code,
+            Facility.lat,
+            Facility.lon,
+            Facility.admission_hours,
+            Facility.features,
+            CapacityState.place_type,
+            CapacityState.available,
+            CapacityState.held,
+            CapacityState.staffed,
+            CapacityState.expected_available_24h,
+            CapacityState.observed_at,
             free.label("free"),
             stale.label("stale"),
             distance.label("distance_km"),
