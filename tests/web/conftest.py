@@ -3,15 +3,22 @@ signed-in users made by putting a session cookie in place, as the sign-in would.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from services.web.core import session as sessions
+from shared.app import Loop
 from shared.auth import issue_token
 from shared.settings import Settings
 
@@ -78,3 +85,103 @@ def csrf_of_cookie(client: httpx.AsyncClient, app: Any) -> str:
     session = sessions.decode(client.cookies[sessions.COOKIE], app.state.web_session_key)
     assert session is not None
     return session.csrf
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, driven by Playwright; never a downloaded browser."""
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - one stat at start-up
+        message = (
+            "BROWSER TESTS SKIPPED: no Chromium at /usr/bin/chromium. "
+            "Install it with `apt-get install chromium` (CI does)."
+        )
+        print(f"\n{'!' * 20} {message} {'!' * 20}", file=sys.stderr)
+        pytest.skip(message)
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
+
+
+@dataclass
+class Tab:
+    """A browser page of one signed-in user, with every console error it logged."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def assert_no_console_errors(self) -> None:
+        assert self.errors == [], self.errors
+
+
+Tabs = Callable[..., Awaitable[Tab]]
+
+
+@pytest.fixture
+async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterator[Tabs]:
+    """`await tabs(cookie)`: a page in its own browser context (its own cookies), Dutch,
+    1280 px wide unless told; console errors are collected."""
+    contexts: list[BrowserContext] = []
+
+    async def open_tab(cookie: str | None = None, *, width: int = 1280) -> Tab:
+        context = await browser.new_context(
+            base_url=live_url, locale="nl-NL", viewport={"width": width, "height": 900}
+        )
+        contexts.append(context)
+        if cookie:
+            await context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": live_url}])
+        page = await context.new_page()
+        page.set_default_timeout(10_000)
+        tab = Tab(page)
+        page.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: tab.errors.append(str(e)))
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(output_dir: Path) -> Path:
+    path = output_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+async def live_events(app: Any) -> AsyncIterator[None]:
+    """Run notify's background work (relay, stream hub), as `zorgplek up` does, so the
+    pages' live stream delivers events; the test app keeps loops off otherwise."""
+    notify = [c for c in app.state.components if c.name == "notify"]
+    if not notify:
+        pytest.skip("LIVE UPDATE TESTS SKIPPED: the notify service is not registered")
+
+    async def run(loop: Loop) -> None:
+        while True:
+            try:
+                await loop.run(app)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # as the app's supervisor does: try again
+                pass
+            await asyncio.sleep(min(loop.interval, 0.5))
+
+    tasks = [asyncio.create_task(run(loop)) for loop in notify[0].loops]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

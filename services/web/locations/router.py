@@ -38,7 +38,6 @@ async def _page(
             "error": error,
             "known_place_types": reference.place_types(),
         },
-        status_code=422 if form is not None else 200,
     )
 
 

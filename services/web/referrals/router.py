@@ -75,7 +75,7 @@ async def submit_referral(request: Request) -> Response:
     needs = [str(n) for n in data.getlist("needs")]
     form = forms.parse(dict(data), needs)
     if form.errors:
-        return await _form_page(request, viewer, form, status_code=422)
+        return await _form_page(request, viewer, form)
     try:
         referral = await service.submit(viewer.api, form, viewer.session.practice)
     except ApiError as exc:
@@ -83,7 +83,7 @@ async def submit_referral(request: Request) -> Response:
             raise
         form.errors.update({k if k in forms.LABELS else "": v for k, v in exc.fields.items()})
         form.errors.setdefault("", exc.message)
-        return await _form_page(request, viewer, form, status_code=422)
+        return await _form_page(request, viewer, form)
     notice = "aangemeld"
     place_type = reference.place_types().get(form.values["place_type"])
     if form.values["facility_id"] and place_type is not None and place_type.direct_booking:

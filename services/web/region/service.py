@@ -64,59 +64,30 @@ async def picture(api: Api, region: str | None, with_stats: bool) -> RegionPictu
     return RegionPicture(summary["items"], _totals(summary["items"]), charts, kpis, kpi_error)
 
 
-REASON_OR_OUTCOME = {**REFERRAL_STATUS, **DECLINE_REASONS}
-KPI_LABELS = {
-    "total": "Aanmeldingen",
-    "referrals": "Aanmeldingen",
-    "placed": "Geplaatst",
-    "handed_over": "Overgedragen",
-    "advised": "Advies gegeven",
-    "cancelled": "Geannuleerd",
-    "open": "Nog open",
-    "median_time_to_placement_seconds": "Mediane tijd tot plaatsing",
-    "p90_time_to_placement_seconds": "90% geplaatst binnen",
-    "placed_in_own_region_share": "Geplaatst in eigen regio",
-    "share_placed_in_own_region": "Geplaatst in eigen regio",
-    "own_region_share": "Geplaatst in eigen regio",
-    "expired_holds": "Verlopen reserveringen",
-    "holds_expired": "Verlopen reserveringen",
-}
-
-
-def _duration(seconds: float) -> str:
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
     minutes = int(round(seconds / 60))
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} u {minutes % 60:02d} min"
 
 
-def _value(key: str, value: Any) -> str:
-    if value is None:
-        return "–"
-    if key.endswith("_seconds"):
-        return _duration(float(value))
-    if "share" in key or key.endswith("_ratio"):
-        return f"{float(value) * 100:.0f}%"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    return str(value)
-
-
 def kpi_rows(stats: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """The KPIs of /api/v1/stats as Dutch label and value, nested counts flattened."""
+    """The KPIs of /api/v1/stats as Dutch label and value."""
     if not stats:
         return []
-    rows: list[tuple[str, str]] = []
-    for key, value in stats.items():
-        if key in ("region", "from", "to", "regions", "since", "until"):
-            continue
-        if isinstance(value, dict):
-            for sub, count in value.items():
-                label = KPI_LABELS.get(sub) or REASON_OR_OUTCOME.get(sub, sub.replace("_", " "))
-                prefix = "Afgewezen: " if "decline" in key else ""
-                rows.append((prefix + label, _value(sub, count)))
-        elif not isinstance(value, list):
-            rows.append(
-                (KPI_LABELS.get(key, key.replace("_", " ").capitalize()), _value(key, value))
-            )
+    rows: list[tuple[str, str]] = [("Aanmeldingen", str(stats.get("referrals", 0)))]
+    counts: dict[str, int] = stats.get("counts") or {}
+    for status, label in REFERRAL_STATUS.items():
+        if counts.get(status):
+            rows.append((f"Nu {label}", str(counts[status])))
+    placement = stats.get("time_to_placement_seconds") or {}
+    rows.append(("Mediane tijd tot plaatsing", _duration(placement.get("median"))))
+    rows.append(("90% geplaatst binnen", _duration(placement.get("p90"))))
+    share = stats.get("share_placed_in_own_region")
+    rows.append(("Geplaatst in eigen regio", "–" if share is None else f"{share * 100:.0f}%"))
+    rows.append(("Verlopen reserveringen", str(stats.get("expired_holds", 0))))
+    for reason, count in (stats.get("declines") or {}).items():
+        rows.append((f"Afgewezen: {DECLINE_REASONS.get(reason, reason)}", str(count)))
     return rows

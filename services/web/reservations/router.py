@@ -89,9 +89,7 @@ async def decline(
     elif looks_like_bsn(note):
         errors["note"] = "Dit lijkt op een BSN. Vul nooit een BSN of naam in."
     if errors:
-        return await _page(
-            request, viewer, errors=errors, failed=str(reservation_id), status_code=422
-        )
+        return await _page(request, viewer, errors=errors, failed=str(reservation_id))
     try:
         await service.decline(viewer.api, str(reservation_id), reason_code, note.strip() or None)
     except ApiError as exc:

@@ -37,6 +37,25 @@
 
   function liveRegion() { return document.querySelector("[data-live-events]"); }
 
+  // What someone was typing in the live block survives its refresh.
+  function keepTyped(region) {
+    var typed = [];
+    region.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (el) {
+      var changed = el.tagName === "SELECT"
+        ? Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; })
+        : el.type !== "hidden" && el.value !== el.defaultValue;
+      if (changed) { typed.push([el.id, el.value]); }
+    });
+    return typed;
+  }
+
+  function restoreTyped(typed) {
+    typed.forEach(function (entry) {
+      var el = document.getElementById(entry[0]);
+      if (el) { el.value = entry[1]; }
+    });
+  }
+
   var pending = null;
   var inFlight = false;
 
@@ -58,7 +77,9 @@
       })
       .then(function (html) {
         if (html === null || html === undefined) { return; }
+        var typed = keepTyped(region);
         region.innerHTML = html;
+        restoreTyped(typed);
         region.setAttribute("data-refreshed", String(Date.now()));
         tick();
         if (focused) {
