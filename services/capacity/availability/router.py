@@ -1,25 +1,23 @@
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator
 
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
-from services.capacity.facilities.schemas import check_place_type, check_region
 from shared import reference
 from shared.auth import AnyRole, Principal, authenticated_router, require_roles
 from shared.db import ReadSession
 from shared.errors import Invalid, problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.schemas import PlaceTypeCode, RegionCode
 from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1/availability", tags=["availability"])
 Searcher = Annotated[
     Principal, Depends(require_roles("referrer", "triagist", "provider", "admin", "service"))
 ]
-PlaceTypes = Annotated[list[Annotated[str, AfterValidator(check_place_type)]], Query()]
-RegionCode = Annotated[str | None, AfterValidator(lambda v: v and check_region(v)), Query()]
+PlaceTypes = Annotated[list[PlaceTypeCode], Query()]
 
 
 def _near(near: str | None) -> tuple[float, float] | None:
@@ -58,7 +56,7 @@ async def search_availability(
     session: ReadSession,
     settings: AppSettings,
     place_type: PlaceTypes,
-    region: RegionCode = None,
+    region: Annotated[RegionCode | None, Query()] = None,
     near: Annotated[str | None, Query(description="LAT,LON")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=500)] = None,
     features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
@@ -93,10 +91,8 @@ async def availability_summary(
     _: AnyRole,
     session: ReadSession,
     settings: AppSettings,
-    region: RegionCode = None,
-    place_type: Annotated[
-        list[Annotated[str, AfterValidator(check_place_type)]] | None, Query()
-    ] = None,
+    region: Annotated[RegionCode | None, Query()] = None,
+    place_type: Annotated[list[PlaceTypeCode] | None, Query()] = None,
 ) -> Summary:
     """Free, staffed and stale counts per region and place type: the regional picture,
     without per-facility figures."""
@@ -108,10 +104,8 @@ async def availability_history(
     _: AnyRole,
     session: ReadSession,
     settings: AppSettings,
-    region: RegionCode = None,
-    place_type: Annotated[
-        list[Annotated[str, AfterValidator(check_place_type)]] | None, Query()
-    ] = None,
+    region: Annotated[RegionCode | None, Query()] = None,
+    place_type: Annotated[list[PlaceTypeCode] | None, Query()] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 7,
 ) -> RegionalHistory:
     """Reported free places (before holds) and staffed places per place type over the last

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import AfterValidator, AwareDatetime, ValidationError
+from pydantic import AwareDatetime, ValidationError
 
 from services.capacity.capacity import service
 from services.capacity.capacity.schemas import (
@@ -14,15 +14,14 @@ from services.capacity.capacity.schemas import (
     CapacityStateOut,
     HistoryEntry,
 )
-from services.capacity.facilities.schemas import check_place_type
 from shared.auth import CurrentPrincipal, Provider, authenticated_router
 from shared.db import DbSession
 from shared.errors import DomainError, Invalid, problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.schemas import PlaceTypeCode
 from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1", tags=["capacity"])
-PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
 MAX_BATCH_BYTES = 5 * 1024 * 1024
 
 

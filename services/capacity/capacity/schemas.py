@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from services.capacity.facilities.schemas import check_place_type
+from shared.schemas import check_place_type
 
 MAX_SKEW = timedelta(minutes=2)
 Count = Annotated[int, Field(ge=0, le=100_000, strict=False)]

@@ -2,25 +2,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, status
-from pydantic import AfterValidator
 
 from services.capacity.base import Idempotency
 from services.capacity.facilities import service
-from services.capacity.facilities.schemas import (
-    FacilityIn,
-    FacilityOut,
-    check_place_type,
-    check_region,
-)
+from services.capacity.facilities.schemas import FacilityIn, FacilityOut
 from shared.auth import AnyRole, CurrentPrincipal, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, page
+from shared.schemas import PlaceTypeCode, RegionCode
 
 router = authenticated_router(prefix="/api/v1/facilities", tags=["facilities"])
-
-RegionCode = Annotated[str, AfterValidator(check_region)]
-PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
 
 
 @router.post(

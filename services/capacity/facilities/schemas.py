@@ -4,30 +4,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared import reference
-from shared.schemas import Latitude, Longitude, Postcode
+from shared.schemas import (
+    Latitude,
+    Longitude,
+    Postcode,
+    check_feature,
+    check_place_type,
+    check_region,
+)
 
 AdmissionHours = Literal["24/7", "office"]
-
-
-def check_place_type(code: str) -> str:
-    if code not in reference.place_types():
-        raise ValueError(
-            f"unknown place type {code!r}; known: {', '.join(reference.place_types())}"
-        )
-    return code
-
-
-def check_feature(code: str) -> str:
-    if code not in reference.features():
-        raise ValueError(f"unknown feature {code!r}; known: {', '.join(reference.features())}")
-    return code
-
-
-def check_region(code: str) -> str:
-    if code not in reference.regions():
-        raise ValueError(f"unknown region code {code!r}; see GET /api/v1/regions")
-    return code
 
 
 class FacilityIn(BaseModel):

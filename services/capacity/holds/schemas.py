@@ -3,7 +3,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.capacity.facilities.schemas import check_place_type
+from shared.schemas import check_place_type
 
 
 class HoldIn(BaseModel):

@@ -9,8 +9,9 @@ from shared.schemas import Latitude, Longitude
 OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EightDigits = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
-SCOPES = ("capacity:write", "facilities:write")
-Scope = Literal["capacity:write", "facilities:write"]
+SCOPES = ("capacity:write", "facilities:write", "subscriptions:write")
+# subscriptions:write lets a provider's system subscribe to notify's webhooks.
+Scope = Literal["capacity:write", "facilities:write", "subscriptions:write"]
 
 
 class OrganisationIn(BaseModel):
