@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,7 +22,7 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from services.notify.delivery.worker import deliver_due
-from services.notify.relay.service import relay_once
+from services.notify.relay.service import oldest_unread, relay_once
 from services.notify.runtime import runtime
 from shared.outbox import PUBLIC, Event, publish
 from tests.conftest import free_port
@@ -31,6 +32,7 @@ KENNEMERLAND = "ZK-KENNEMERLAND"
 
 @dataclass
 class Received:
+    path: str
     headers: dict[str, str]
     body: bytes
 
@@ -66,7 +68,7 @@ class Receiver:
             if not message.get("more_body"):
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        self.requests.append(Received(headers, body))
+        self.requests.append(Received(scope["path"], headers, body))
         self.changed.set()
         await self.hold.wait()
         status = self.statuses.pop(0) if self.statuses else 200
@@ -89,8 +91,8 @@ class Receiver:
                 self.changed.clear()
                 await self.changed.wait()
 
-    def ids(self) -> list[str]:
-        return [r.headers["webhook-id"] for r in self.requests]
+    def ids(self, path: str | None = None) -> list[str]:
+        return [r.headers["webhook-id"] for r in self.requests if path is None or r.path == path]
 
 
 @pytest.fixture
@@ -187,15 +189,22 @@ def referral_data(**fields: Any) -> dict[str, Any]:
     }
 
 
-async def relay_all(app: FastAPI) -> int:
-    """Run the relay until it has taken every committed event; the deliveries created."""
+async def relay_all(app: FastAPI, seconds: float = 30.0) -> int:
+    """Run the relay until it has taken every committed event; the deliveries created.
+    The relay waits for every open writing transaction of the cluster (another test run
+    may hold one for a moment), so this waits too — a bound, not an assertion on time."""
     created = 0
-    while True:
-        async with app.state.database.sessions.begin() as session:
-            result = await relay_once(session)
-        created += result.deliveries
-        if not result.events:
-            return created
+    async with asyncio.timeout(seconds):
+        while True:
+            async with app.state.database.sessions.begin() as session:
+                result = await relay_once(session)
+            created += result.deliveries
+            if result.events:
+                continue
+            async with app.state.database.sessions() as session:
+                if await oldest_unread(session) is None:
+                    return created
+            await asyncio.sleep(0.02)
 
 
 async def deliver(
@@ -236,3 +245,67 @@ async def deliveries(
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+@dataclass
+class SseEvent:
+    id: str | None = None
+    event: str | None = None
+    data: str = ""
+    retry: int | None = None
+    comments: list[str] = field(default_factory=list)
+
+    def json(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.data)
+        return result
+
+
+class SseReader:
+    """Reads Server-Sent Events as a browser's EventSource does."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        assert response.status_code == 200, response.status_code
+        assert response.headers["content-type"].startswith("text/event-stream")
+        self.lines = response.aiter_lines()
+
+    async def frame(self, seconds: float = 10.0) -> SseEvent:
+        """The next frame (an event, or only comments/retry)."""
+        frame = SseEvent()
+        async with asyncio.timeout(seconds):
+            async for line in self.lines:
+                if line == "":
+                    return frame
+                name, _, value = line.partition(":")
+                value = value.removeprefix(" ")
+                if name == "":
+                    frame.comments.append(value)
+                elif name == "id":
+                    frame.id = value
+                elif name == "event":
+                    frame.event = value
+                elif name == "data":
+                    frame.data = f"{frame.data}\n{value}" if frame.data else value
+                elif name == "retry":
+                    frame.retry = int(value)
+        raise EOFError("the stream ended")
+
+    async def event(self, seconds: float = 10.0) -> SseEvent:
+        """The next frame that is an event, skipping comments."""
+        while True:
+            frame = await self.frame(seconds)
+            if frame.event is not None:
+                return frame
+
+
+async def pump(app: FastAPI, seconds: float = 30.0) -> int:
+    """Let this process's stream hub read every committed event (its loop is off in
+    tests); waits, like `relay_all`, for writing transactions still open."""
+    hub = runtime(app).hub
+    total = 0
+    async with asyncio.timeout(seconds):
+        while True:
+            total += await hub.pump(app.state.database)
+            async with app.state.database.sessions() as session:
+                if await oldest_unread(session, hub.point) is None:
+                    return total
+            await asyncio.sleep(0.02)

@@ -144,12 +144,20 @@ async def fan_out(session: AsyncSession, rows: Sequence[OutboxEvent]) -> int:
     return await deliveries.add_many(session, values)
 
 
-async def lag_seconds(session: AsyncSession, now: datetime | None = None) -> float:
-    """Age of the oldest committed event the relay has not taken (0 when none)."""
-    now = now or datetime.now(UTC)
-    cursor = await repository.get_cursor(session, DELIVERY_RELAY)
-    point = ReadPoint.of(cursor) if cursor is not None else ReadPoint(0)
-    oldest = await repository.oldest_unread(
+async def oldest_unread(session: AsyncSession, point: ReadPoint | None = None) -> datetime | None:
+    """When the oldest committed event not yet taken (by the relay, or from `point`)
+    occurred; None when every committed event was taken."""
+    if point is None:
+        cursor = await repository.get_cursor(session, DELIVERY_RELAY)
+        point = ReadPoint.of(cursor) if cursor is not None else ReadPoint(0)
+    return await repository.oldest_unread(
         session, point.horizon, point.window_end, point.last_position
     )
+
+
+async def lag_seconds(session: AsyncSession, now: datetime | None = None) -> float:
+    """Age of the oldest committed event the relay has not taken (0 when none). It grows
+    while any transaction that wrote to the database stays open: the relay waits for it."""
+    now = now or datetime.now(UTC)
+    oldest = await oldest_unread(session)
     return max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
