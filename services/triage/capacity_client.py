@@ -25,6 +25,9 @@ TOKEN_TTL_SECONDS = 3600
 PAGE_SIZE = 500
 MAX_CANDIDATES = 6000  # twice the country's places of one type, as a guard on paging
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# Idle connections are dropped before the server's keep-alive (uvicorn: 5 s) would drop them.
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
+RETRIES = 1
 
 
 class CapacityUnavailable(Unavailable):
@@ -44,6 +47,10 @@ class Hold:
     expires_at: datetime
 
 
+class UnknownFacility(Exception):
+    """The capacity service knows no facility with this id."""
+
+
 class HoldEnded(Exception):
     """The hold is no longer active at the capacity service (expired or released)."""
 
@@ -58,7 +65,9 @@ class CapacityClient:
     def __init__(self, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.capacity_url or settings.self_url()).rstrip("/")
-        self.http = http or httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT)
+        self.http = http or httpx.AsyncClient(
+            base_url=self.base_url, timeout=TIMEOUT, limits=LIMITS
+        )
         self._token: str | None = None
         self._token_renew_at = 0.0
 
@@ -90,13 +99,29 @@ class CapacityClient:
     ) -> httpx.Response:
         """One request; any answer outside `expected` (and 404/409, which callers read)
         means the capacity service is not usable right now."""
-        try:
-            response = await self.http.request(
-                method, path, params=params, json=json, headers=self._headers(headers)
-            )
-        except httpx.HTTPError as exc:
-            log.warning("capacity call failed", extra={"path": path, "error": type(exc).__name__})
-            raise CapacityUnavailable(type(exc).__name__) from exc
+        response: httpx.Response | None = None
+        for attempt in range(1 + RETRIES):
+            try:
+                response = await self.http.request(
+                    method, path, params=params, json=json, headers=self._headers(headers)
+                )
+                break
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                # A kept-alive connection the server has just closed; every call here is
+                # safe to repeat (holds carry an Idempotency-Key; commit and release are
+                # idempotent), so one fresh try is made.
+                if attempt < RETRIES:
+                    continue
+                log.warning(
+                    "capacity call failed", extra={"path": path, "error": type(exc).__name__}
+                )
+                raise CapacityUnavailable(type(exc).__name__) from exc
+            except httpx.HTTPError as exc:
+                log.warning(
+                    "capacity call failed", extra={"path": path, "error": type(exc).__name__}
+                )
+                raise CapacityUnavailable(type(exc).__name__) from exc
+        assert response is not None
         if response.status_code in expected or response.status_code in (404, 409):
             return response
         log.error(
@@ -171,8 +196,9 @@ class CapacityClient:
         referral_id: uuid.UUID,
         ttl_seconds: int,
     ) -> Hold | None:
-        """Hold one place; None when none is free. Idempotent on `key`: a repeat returns
-        the same hold instead of taking a second place."""
+        """Hold one place; None when none is free (or the facility offers no such place).
+        Idempotent on `key`: a repeat returns the same hold instead of taking a second
+        place. Raises `UnknownFacility` for an id capacity does not know."""
         response = await self._call(
             "POST",
             "/api/v1/holds",
@@ -187,6 +213,8 @@ class CapacityClient:
         )
         if response.status_code == 409:
             return None
+        if response.status_code == 404:
+            raise UnknownFacility(str(facility_id))
         if response.status_code != 201:
             raise CapacityUnavailable(f"hold answered {response.status_code}")
         body = response.json()

@@ -26,6 +26,7 @@ from services.triage.capacity_client import (
     CapacityUnavailable,
     Hold,
     HoldEnded,
+    UnknownFacility,
 )
 from services.triage.matching.service import ensure_may_search
 from services.triage.referrals import access, events, lifecycle
@@ -139,28 +140,32 @@ async def hold_place(
     async with sessions() as read:
         referral = await access.visible_referral(read, principal, referral_id)
         path = ensure_may_reserve(principal, referral)
-    facility = await client.facility(data.facility_id)
-    if facility is None:
-        raise Invalid("No facility has this id.", loc=["body", "facility_id"])
-    if referral.place_type not in facility.get("place_types", []):
-        raise Invalid(
-            f"{facility['name']} offers no {referral.place_type} places.",
-            loc=["body", "facility_id"],
-        )
     minutes = data.hold_minutes or settings.reservation_ttl_minutes
-    hold = await client.hold(
-        key=reservation_id,
-        facility_id=data.facility_id,
-        place_type=referral.place_type,
-        referral_id=referral.id,
-        ttl_seconds=minutes * 60 + HOLD_GRACE_SECONDS,
-    )
+    try:
+        hold = await client.hold(
+            key=reservation_id,
+            facility_id=data.facility_id,
+            place_type=referral.place_type,
+            referral_id=referral.id,
+            ttl_seconds=minutes * 60 + HOLD_GRACE_SECONDS,
+        )
+    except UnknownFacility as exc:
+        raise Invalid("No facility has this id.", loc=["body", "facility_id"]) from exc
     if hold is None:
         metrics.reservations.labels("conflict").inc()
         raise Conflict(
-            f"No free {referral.place_type} place at {facility['name']} any more.",
+            f"No free {referral.place_type} place is left at this facility.",
             extra={"referral_status": referral.status, "facility_id": str(data.facility_id)},
         )
+    # Only the winners of a race need the facility's details.
+    try:
+        facility = await client.facility(data.facility_id)
+    except CapacityUnavailable:
+        await release_quietly(client, hold.id)
+        raise
+    if facility is None:
+        await release_quietly(client, hold.id)
+        raise Invalid("No facility has this id.", loc=["body", "facility_id"])
     now = now or datetime.now(UTC)
     # A repeated request gets the first hold back: the reservation never outlives it.
     expires_at = min(

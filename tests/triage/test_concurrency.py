@@ -1,0 +1,111 @@
+"""Races over real HTTP: many triagists reserving the last places, two claiming one
+referral. Whatever the timing, places are never double-booked and a case has one owner."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import TokenFactory
+from tests.factories import place_with_free
+from tests.triage.helpers import actors, claim, fetch, free_places, reserve, submit
+
+TRIAGISTS = 30
+ROUNDS = 20
+LAST_PLACES = 2
+
+
+@pytest.mark.slow
+async def test_thirty_triagists_reserving_the_last_two_places(
+    live_url: str, auth: TokenFactory, database_url: str
+) -> None:
+    """Each round a new facility reports its last two places and thirty triagists, each on
+    a referral of their own, reserve there at once: exactly two succeed. The two winners'
+    reservations are then declined, so all thirty race again in the next round (from
+    `in_triage` or, after a decline, from `searching`)."""
+    limits = httpx.Limits(max_connections=TRIAGISTS * 2)
+    async with httpx.AsyncClient(base_url=live_url, limits=limits, timeout=60) as client:
+        people = await actors(client, auth)
+        triagists = [
+            auth("triagist", regions=["ZK-KENNEMERLAND"], sub=f"triagist-{i}")
+            for i in range(TRIAGISTS)
+        ]
+        referrals = await asyncio.gather(
+            *(submit(client, people.referrer) for _ in range(TRIAGISTS))
+        )
+        await asyncio.gather(
+            *(claim(client, r["id"], t) for r, t in zip(referrals, triagists, strict=True))
+        )
+        for round_number in range(ROUNDS):
+            facility = await place_with_free(client, auth, LAST_PLACES)
+            answers = await asyncio.gather(
+                *(
+                    reserve(client, r["id"], facility["id"], t)
+                    for r, t in zip(referrals, triagists, strict=True)
+                )
+            )
+            codes = sorted(a.status_code for a in answers)
+            assert codes == [201] * LAST_PLACES + [409] * (TRIAGISTS - LAST_PLACES), (
+                round_number,
+                [a.text for a in answers if a.status_code not in (201, 409)],
+            )
+            assert await free_places(client, auth, facility, "ELV_HOOG") == 0
+            rows = await fetch(
+                database_url,
+                "SELECT referral_id FROM triage.reservations "
+                "WHERE facility_id = $1 AND status = 'held'",
+                uuid.UUID(facility["id"]),
+            )
+            winners = {str(a.json()["referral_id"]) for a in answers if a.status_code == 201}
+            assert {str(r["referral_id"]) for r in rows} == winners
+            for answer in answers:
+                if answer.status_code == 201:
+                    declined = await client.post(
+                        f"/api/v1/reservations/{answer.json()['id']}/decline",
+                        json={"reason_code": "no_staff"},
+                        headers=people.provider_of(facility),
+                    )
+                    assert declined.status_code == 200, declined.text
+                else:
+                    assert answer.json()["facility_id"] == facility["id"]
+
+
+async def test_two_triagists_claiming_at_once(live_url: str, auth: TokenFactory) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        first = auth("triagist", regions=["ZK-KENNEMERLAND"], sub="triagist-a")
+        second = auth("triagist", regions=["ROAZ-NHF"], sub="triagist-b")
+        for _ in range(10):
+            ref = await submit(client, people.referrer)
+            answers = await asyncio.gather(
+                *(
+                    client.post(f"/api/v1/referrals/{ref['id']}/claim", headers=h)
+                    for h in (first, second)
+                )
+            )
+            assert sorted(a.status_code for a in answers) == [200, 409]
+            winner = next(a for a in answers if a.status_code == 200).json()
+            loser = next(a for a in answers if a.status_code == 409).json()
+            assert winner["status"] == "in_triage"
+            assert winner["assignee"]["id"] in ("triagist-a", "triagist-b")
+            assert loser["assignee"] == winner["assignee"]["id"]
+            assert loser["referral_status"] == "in_triage"
+
+
+async def test_one_referral_reserved_twice_at_once_holds_one_place(
+    live_url: str, auth: TokenFactory
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        facility = await place_with_free(client, auth, 5)
+        ref = await submit(client, people.referrer)
+        await claim(client, ref["id"], people.triagist)
+        answers: list[Any] = await asyncio.gather(
+            *(reserve(client, ref["id"], facility["id"], people.triagist) for _ in range(5))
+        )
+        assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+        assert await free_places(client, auth, facility, "ELV_HOOG") == 4
