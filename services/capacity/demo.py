@@ -7,6 +7,7 @@ times, which are set relative to now so the demo always looks current."""
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,16 +15,20 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity import service as capacity
+from services.capacity.capacity.models import CapacityReport
 from services.capacity.capacity.schemas import CapacityReportIn
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
 from shared.auth import Principal, issue_token
 from shared.settings import Settings
 
+HISTORY_DAYS = 7
+HISTORY_STEP = timedelta(hours=2)
 ORGANISATION_FIELDS = ("name", "kind", "agb_code", "ura", "city", "lat", "lon")
 NAMESPACE = uuid.UUID("0f6b1a52-43c4-4d3a-9d43-5a1e0c7d2b11")
 
@@ -75,6 +80,52 @@ def token_for(settings: Settings, user: DemoUser) -> str:
     )
 
 
+async def _backfill_history(
+    session: AsyncSession, facility_id: uuid.UUID, entry: dict[str, Any], now: datetime
+) -> None:
+    """A week of past reports around today's numbers, so the regional history has
+    something to show; written once (a later load finds them and adds none)."""
+    place_type = entry["place_type"]
+    present = await session.scalar(
+        select(CapacityReport.id)
+        .where(
+            CapacityReport.facility_id == facility_id,
+            CapacityReport.place_type == place_type,
+            CapacityReport.observed_at < now - timedelta(days=1),
+        )
+        .limit(1)
+    )
+    if present is not None:
+        return
+    chance = random.Random(f"{facility_id}:{place_type}")
+    staffed = entry["staffed"]
+    last = now - timedelta(minutes=entry["age_minutes"])
+    moment = now - timedelta(days=HISTORY_DAYS)
+    rows = []
+    available = entry["available"]
+    while moment < last - HISTORY_STEP:
+        # A gentle walk around today's number, as beds free up and fill again.
+        drift = chance.choice((-1, 0, 0, 1)) + (1 if available < entry["available"] - 2 else 0)
+        available = min(max(available + drift - (available > entry["available"] + 2), 0), staffed)
+        rows.append(
+            {
+                "facility_id": facility_id,
+                "place_type": place_type,
+                "staffed": staffed,
+                "occupied": staffed - available,
+                "available": available,
+                "expected_available_24h": None,
+                "observed_at": moment,
+                "received_at": moment,
+                "applied": True,
+                "reporter": "demo-loader",
+            }
+        )
+        moment += HISTORY_STEP
+    if rows:
+        await session.execute(insert(CapacityReport), rows)
+
+
 async def load(session: AsyncSession, settings: Settings) -> None:
     """Load the demo into the capacity schema."""
     demo = data()
@@ -105,6 +156,7 @@ async def load(session: AsyncSession, settings: Settings) -> None:
                 expected_available_24h=entry.get("expected_available_24h"),
                 observed_at=now - timedelta(minutes=entry["age_minutes"]),
             )
+            await _backfill_history(session, demo_id(fac["key"]), entry, now)
             await capacity.report(
                 session, provider, settings, demo_id(fac["key"]), entry["place_type"], report
             )

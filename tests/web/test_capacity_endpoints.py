@@ -73,10 +73,10 @@ async def test_regional_history_sums_fresh_reports_and_leaves_unknown_out(
     body = response.json()
     [series] = body["items"]
     points = series["points"]
-    assert len(points) == 169
-    assert body["step_seconds"] == 24 * 3600 // 168
-    # One point every 514 s: 18 steps back is about two and a half hours ago.
-    now, two_and_a_half_hours_ago, a_day_ago = points[-1], points[168 - 18], points[0]
+    assert len(points) == 85
+    assert body["step_seconds"] == 24 * 3600 // 84
+    # One point every 1028 s: 9 steps back is about two and a half hours ago.
+    now, two_and_a_half_hours_ago, a_day_ago = points[-1], points[84 - 9], points[0]
     assert (now["available"], now["reporting"], now["facilities"]) == (2 + 1 + 9, 3, 3)
     # 2.5 h ago: first reported 4 (3 h ago), second had not reported yet.
     assert (two_and_a_half_hours_ago["available"], two_and_a_half_hours_ago["reporting"]) == (4, 1)

@@ -159,7 +159,7 @@ async def history(
             CapacityReport.place_type == places.c.place_type,
             CapacityReport.observed_at <= ticks.c.at,
         )
-        .order_by(CapacityReport.observed_at.desc(), CapacityReport.id.desc())
+        .order_by(CapacityReport.observed_at.desc())
         .limit(1)
         .lateral("latest")
     )

@@ -81,7 +81,7 @@ async def summary(
     )
 
 
-HISTORY_POINTS = 168
+HISTORY_POINTS = 84
 
 
 async def history(
@@ -91,7 +91,7 @@ async def history(
     place_types: list[str],
     days: int,
 ) -> RegionalHistory:
-    """Reported free places per place type over the last `days`, at most 169 moments: the
+    """Reported free places per place type over the last `days`, at most 85 moments: the
     regional picture over time, without per-facility figures."""
     until = datetime.now(UTC).replace(microsecond=0)
     step = timedelta(seconds=max(days * 86400 // HISTORY_POINTS, 60))

@@ -88,6 +88,9 @@ def kpi_rows(stats: dict[str, Any] | None) -> list[tuple[str, str]]:
     share = stats.get("share_placed_in_own_region")
     rows.append(("Geplaatst in eigen regio", "–" if share is None else f"{share * 100:.0f}%"))
     rows.append(("Verlopen reserveringen", str(stats.get("expired_holds", 0))))
-    for reason, count in (stats.get("declines") or {}).items():
-        rows.append((f"Afgewezen: {DECLINE_REASONS.get(reason, reason)}", str(count)))
+    declines: dict[str, int] = stats.get("declines") or {}
+    rows.append(("Afgewezen reserveringen", str(sum(declines.values()))))
+    for reason, count in declines.items():
+        if count:
+            rows.append((f"Afgewezen: {DECLINE_REASONS.get(reason, reason)}", str(count)))
     return rows
