@@ -104,8 +104,8 @@ class IdentityProvider:
         return app
 
 
-async def _serve(app: Any, port: int, *, lifespan: str = "off") -> AsyncIterator[None]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_config=None)
+async def _serve(app: Any, port: int) -> AsyncIterator[None]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
