@@ -17,8 +17,9 @@ flagged. With `supraregional` scope the same ROAZ region comes first, then the c
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -37,7 +38,7 @@ PREFERENCE_POINTS = 15.0
 CAPACITY_POINTS, CAPACITY_FULL_AT = 10.0, 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
     """One place type at one facility with free places, as the capacity service reports it."""
 
@@ -47,12 +48,17 @@ class Candidate:
     lat: float
     lon: float
     admission_hours: str
-    features: frozenset[str]
+    features: Collection[str]
     place_type: str
     free: int
     observed_at: datetime
     stale: bool
     facility: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    observed_ts: float = field(default=-1.0, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.observed_ts < 0:
+            self.observed_ts = self.observed_at.timestamp()
 
     @classmethod
     def from_availability(cls, item: Mapping[str, Any]) -> Candidate:
@@ -65,7 +71,7 @@ class Candidate:
             lat=float(facility["lat"]),
             lon=float(facility["lon"]),
             admission_hours=facility["admission_hours"],
-            features=frozenset(facility["features"]),
+            features=facility["features"],
             place_type=item["place_type"],
             free=int(item["free"]),
             observed_at=datetime.fromisoformat(item["observed_at"]),
@@ -172,58 +178,83 @@ def rank(
     origin = request.origin
     excluded = {"place_type": 0, "features": 0, "declined": 0, "office_hours": 0, "scope": 0}
 
-    fresh: list[tuple[Candidate, float, float | None, int, float]] = []
-    stale: list[tuple[Candidate, float, float | None, int, float]] = []
+    # Entries sort as tuples: tier, then best score, then nearest, then name and id.
+    Entry = tuple[int, float, float, str, str, int, Candidate, float | None, float, float]
+    fresh: list[Entry] = []
+    stale: list[Entry] = []
+    place_type, declined, preferred = request.place_type, request.declined, request.preferred
+    now_ts = now.timestamp()
+    if origin is not None:
+        lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
+        cos_lat0 = math.cos(lat0)
+    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
     considered = 0
     for c in candidates:
         considered += 1
-        if c.place_type != request.place_type or c.free < 1:
+        if c.place_type != place_type or c.free < 1:
             excluded["place_type"] += 1
             continue
-        if not needs <= c.features:
+        if needs and not needs.issubset(c.features):
             excluded["features"] += 1
             continue
-        if c.facility_id in request.declined:
+        if c.facility_id in declined:
             excluded["declined"] += 1
             continue
         if office_closed and c.admission_hours == "office":
             excluded["office_hours"] += 1
             continue
-        in_own = c.region_code in own
-        if in_own:
-            region_points, tier = OWN_REGION_POINTS, 0
-        elif c.region_code in area:
-            region_points, tier = SAME_ROAZ_POINTS, 0
-        else:
-            region_points, tier = 0.0, 1
-        if not supraregional and not in_own:
+        region = c.region_code
+        if region in own:
+            score, tier = OWN_REGION_POINTS, 0
+        elif not supraregional:
             excluded["scope"] += 1
             continue
-        km = distance_km(origin, c.lat, c.lon) if origin is not None else None
-        score = region_points
-        if km is not None:
-            score += max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0)
-        if c.facility_id in request.preferred:
+        elif region in area:
+            score, tier = SAME_ROAZ_POINTS, 0
+        else:
+            score, tier = 0.0, 1
+        km: float | None = None
+        if origin is not None:
+            lat = radians(c.lat)
+            a = (
+                sin((lat - lat0) / 2) ** 2
+                + cos_lat0 * cos(lat) * sin((radians(c.lon) - lon0) / 2) ** 2
+            )
+            km = 2 * EARTH_RADIUS_KM * asin(sqrt(a if a < 1.0 else 1.0))
+            points = DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km
+            if points > 0:
+                score += points
+        if c.facility_id in preferred:
             score += PREFERENCE_POINTS
-        score += CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT
-        age = max((now - c.observed_at).total_seconds(), 0.0)
-        if not c.stale and ttl > 0:
-            score += FRESHNESS_POINTS * max(1.0 - age / ttl, 0.0)
-        (stale if c.stale else fresh).append((c, score, km, tier, age))
+        score += (
+            CAPACITY_POINTS
+            * (c.free if c.free < CAPACITY_FULL_AT else CAPACITY_FULL_AT)
+            / (CAPACITY_FULL_AT)
+        )
+        age = now_ts - c.observed_ts
+        if age < 0:
+            age = 0.0
+        if not c.stale and ttl > 0 and age < ttl:
+            score += FRESHNESS_POINTS * (1.0 - age / ttl)
+        entry = (
+            tier,
+            -score,
+            km if km is not None else math.inf,
+            c.name,
+            c.facility_id,
+            considered,  # never compare candidates themselves
+            c,
+            km,
+            age,
+            score,
+        )
+        (stale if c.stale else fresh).append(entry)
 
     pool, fallback = (fresh, False) if fresh else (stale, bool(stale))
-    pool.sort(
-        key=lambda e: (
-            e[3],
-            -e[1],
-            e[2] if e[2] is not None else math.inf,
-            e[0].name,
-            e[0].facility_id,
-        )
-    )
+    best = heapq.nsmallest(limit, pool) if limit < len(pool) else sorted(pool)
     matches = [
         _explain(c, score, km, tier, age, request, own, area, ttl)
-        for c, score, km, tier, age in pool[:limit]
+        for tier, _, _, _, _, _, c, km, age, score in best
     ]
     return Ranking(
         matches=matches, stale_fallback=fallback, considered=considered, excluded=excluded
