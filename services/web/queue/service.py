@@ -54,6 +54,12 @@ async def referral_page(
         )
     except ApiError as exc:
         return referral, timeline["items"], None, exc.message
+    if scope == "bovenregionaal" and not referral.get("escalated_at"):
+        # The first supra-regional search marks the referral escalated: show it so.
+        referral, timeline = await asyncio.gather(
+            api.get(f"/api/v1/referrals/{referral_id}"),
+            api.get(f"/api/v1/referrals/{referral_id}/events"),
+        )
     return referral, timeline["items"], found, None
 
 
