@@ -40,9 +40,6 @@ async def _form_page(
             "features": reference.features(),
             "urgencies": forms.URGENCIES,
             "sexes": forms.SEXES,
-            "error": "De aanmelding is nog niet verstuurd; zie de meldingen bij de velden."
-            if form.errors
-            else None,
         },
         status_code=status_code,
     )
