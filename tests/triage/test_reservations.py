@@ -3,6 +3,7 @@ advice, idempotency and the life cycle's refusals — with the capacity service 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -341,3 +342,37 @@ async def test_no_free_place_is_409_and_changes_nothing(
         assert await timeline(client, ref["id"], people.triagist) == before
         state = (await client.get(f"/api/v1/referrals/{ref['id']}", headers=people.triagist)).json()
         assert state["status"] == "in_triage"
+
+
+async def test_two_sweepers_at_once_expire_each_reservation_once(
+    live_url: str, auth: TokenFactory, app: Any, database_url: str
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        facility = await place_with_free(client, auth, 6)
+        referrals = [await submit(client, people.referrer) for _ in range(6)]
+        for ref in referrals:
+            await claim(client, ref["id"], people.triagist)
+            assert (
+                await reserve(client, ref["id"], facility["id"], people.triagist)
+            ).status_code == 201
+        assert await free_places(client, auth, facility, "ELV_HOOG") == 0
+
+        later = datetime.now(UTC) + timedelta(hours=1)
+
+        async def sweep() -> int:
+            async with app.state.database.sessions.begin() as session:
+                return await reservations.expire_due(
+                    session, app.state.triage_capacity, now=later, limit=4
+                )
+
+        counts = await asyncio.gather(sweep(), sweep(), sweep())
+        assert sum(counts) == 6
+        assert max(counts) <= 4
+        assert await free_places(client, auth, facility, "ELV_HOOG") == 6
+    rows = await fetch(
+        database_url,
+        "SELECT referral_id, count(*) AS n FROM triage.referral_events "
+        "WHERE action = 'expire' GROUP BY referral_id",
+    )
+    assert sorted(r["n"] for r in rows) == [1] * 6
