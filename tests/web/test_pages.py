@@ -13,7 +13,7 @@ import pytest
 from services.capacity import demo
 from services.web.core import session as sessions
 from shared.settings import Settings
-from tests.conftest import TokenFactory
+from tests.conftest import TokenFactory, free_port
 from tests.factories import HAARLEM, create_facility, create_organisation, report
 from tests.web.conftest import SessionCookie, csrf_of, csrf_of_cookie, sign_in
 
@@ -283,3 +283,22 @@ async def test_every_page_renders_within_300_ms_of_server_time_with_the_demo_dat
             assert response.status_code == 200, (path, response.text[:300])
             duration = float(response.headers["server-timing"].split("dur=")[1])
             assert duration < 300, (user.sub, path, duration)
+
+
+async def test_over_https_the_session_cookie_is_secure(web: httpx.AsyncClient) -> None:
+    response = await web.get("/inloggen", headers={"X-Forwarded-Proto": "https"})
+    assert "; Secure" in response.headers["set-cookie"]
+
+
+async def test_an_unreachable_api_reads_as_dutch(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in(web, session_cookie("referrer"))
+    monkeypatch.setattr(settings, "api_url", f"http://127.0.0.1:{free_port()}")
+    page = await web.get("/plekken")
+    assert page.status_code == 502
+    assert "Zorgplek is even niet bereikbaar" in page.text
+    assert '<html lang="nl">' in page.text

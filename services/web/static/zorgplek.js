@@ -115,6 +115,9 @@
       source.onerror = function () {
         document.body.setAttribute("data-stream-state", "closed");
         if (source.readyState === EventSource.CLOSED) {
+          // Refused (an expired session, say): the page refresh finds out and, if the
+          // session ended, goes to Inloggen; otherwise try the stream again later.
+          refresh();
           setTimeout(open, retry);
           retry = Math.min(retry * 2, 30000);
         }
