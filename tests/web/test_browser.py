@@ -200,11 +200,46 @@ async def test_journey_referrer_triagist_provider_without_reloading(
     await expect(page.locator("#plek")).to_be_visible()
     await expect(page.locator(".timeline")).to_contain_text("geaccepteerd")
     await page.screenshot(path=screenshots / "aanmelding-geplaatst.png", full_page=True)
+    await page.get_by_role("button", name="Overdracht bevestigen").click()
+    await expect(page.locator("h1 [data-status]")).to_have_text("overgedragen")
     await page.goto("/aanmeldingen")
-    await expect(page.locator("tbody [data-status]")).to_have_text("geplaatst")
+    await expect(page.locator("tbody [data-status]")).to_have_text("overgedragen")
     await page.screenshot(path=screenshots / "mijn-aanmeldingen.png", full_page=True)
     for tab in (referrer, triagist, provider):
         tab.assert_no_console_errors()
+
+
+async def test_a_provider_updates_a_number_with_the_keyboard_alone(
+    tabs: Tabs,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    screenshots: Path,
+) -> None:
+    facility = await _provider(client, auth, "GRZ", 1, "Revalidatie De Duinen")
+    tab = await tabs(session_cookie("provider", org=facility["organisation_id"]))
+    page = tab.page
+    await page.goto("/locaties")
+    free = page.locator(f"#{facility['id']}-GRZ-available")
+    occupied = page.locator(f"#{facility['id']}-GRZ-occupied")
+    await occupied.focus()
+    await page.keyboard.press("Control+a")
+    await page.keyboard.type("3")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Control+a")
+    await page.keyboard.type("2")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".notice")).to_have_text("Opgeslagen.")
+    await expect(free).to_have_value("2")
+    await expect(occupied).to_have_value("3")
+    await expect(page.locator(f"#{facility['id']}-GRZ")).to_contain_text("zojuist")
+    await free.fill("9")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(f"#{facility['id']}-GRZ-available-fout")).to_contain_text(
+        "plus vrij (9) is meer dan bemand (5)"
+    )
+    await page.screenshot(path=screenshots / "locaties-fout.png", full_page=True)
+    tab.assert_no_console_errors()
 
 
 PAGES = {
