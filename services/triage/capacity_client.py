@@ -43,6 +43,8 @@ class CapacityUnavailable(Unavailable):
 
 @dataclass(frozen=True, slots=True)
 class Hold:
+    """A place held at the capacity service."""
+
     id: uuid.UUID
     expires_at: datetime
 
@@ -253,12 +255,14 @@ async def open_client(app: FastAPI) -> None:
 
 
 async def close_client(app: FastAPI) -> None:
+    """Shut-down: close the client's connections."""
     client: CapacityClient | None = getattr(app.state, "triage_capacity", None)
     if client is not None:
         await client.close()
 
 
 def capacity_client(request: Request) -> CapacityClient:
+    """The process's capacity client (a dependency)."""
     client: CapacityClient = request.app.state.triage_capacity
     return client
 

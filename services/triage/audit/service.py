@@ -8,6 +8,7 @@ exactly the ones an auditor looks for."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from shared.errors import DomainError, Forbidden, NotFound, Unavailable
 from shared.observability import request_id
 
 OBJECT_TYPE = "referral"
+log = logging.getLogger("zorgplek.triage.audit")
 
 
 class Hidden(NotFound):
@@ -104,9 +106,13 @@ def audited(action: str) -> Any:
         except Exception as exc:
             # The request's work is rolled back; the attempt itself must still be on record,
             # so it gets a transaction of its own on the same connection.
-            await session.rollback()
-            await write(session, trail, outcome_of(exc))
-            await session.commit()
+            try:
+                await session.rollback()
+                await write(session, trail, outcome_of(exc))
+                await session.commit()
+            except Exception:
+                # The database itself failed: the original error is the one to answer.
+                log.exception("could not write the audit entry of a failed request")
             raise
         await write(session, trail, "success")
 

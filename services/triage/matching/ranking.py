@@ -96,6 +96,8 @@ class MatchRequest:
 
 @dataclass(frozen=True, slots=True)
 class Match:
+    """One proposed place with its score, the score's components and the reasons."""
+
     candidate: Candidate
     score: float
     components: dict[str, float]
@@ -106,6 +108,8 @@ class Match:
 
 @dataclass(slots=True)
 class Ranking:
+    """The proposed places, best first, and what was left out."""
+
     matches: list[Match]
     stale_fallback: bool  # nothing fresh was left, so stale places are shown, flagged
     considered: int
@@ -125,6 +129,7 @@ def distance_km(origin: tuple[float, float], lat: float, lon: float) -> float:
 
 
 def within_office_hours(now: datetime) -> bool:
+    """Whether `now` lies between 08:00 and 17:00 in Amsterdam."""
     local = now.astimezone(AMSTERDAM).time()
     return OFFICE_OPENS <= local < OFFICE_CLOSES
 
@@ -135,6 +140,7 @@ def format_km(km: float) -> str:
 
 
 def format_age(seconds: float) -> str:
+    """How old a report is, in Dutch: "gemeld 12 min geleden"."""
     minutes = int(seconds // 60)
     if minutes < 1:
         return "gemeld zojuist"

@@ -45,6 +45,7 @@ def ensure_may_search(principal: Principal, referral: Referral, doing: str) -> N
 
 
 def ensure_open(referral: Referral) -> None:
+    """A placed or closed referral needs no place: 409 naming its status."""
     if referral.status in lifecycle.CLOSED or referral.status == "placed":
         raise Conflict(
             f"The referral is {referral.status}; there is no place to find for it.",

@@ -41,6 +41,7 @@ def triagist_regions(principal: Principal) -> frozenset[str]:
 
 
 def visibility(principal: Principal) -> Visibility:
+    """Whose referrals the caller sees, for list queries."""
     return Visibility(
         organisation_id=principal.org if principal.has("referrer") else None,
         regions=triagist_regions(principal),
@@ -56,10 +57,6 @@ def owns(principal: Principal, referral: Referral) -> bool:
 def covers(principal: Principal, referral: Referral) -> bool:
     """The caller is a triagist of the referral's region."""
     return referral.region_code in triagist_regions(principal)
-
-
-def is_assignee(principal: Principal, referral: Referral) -> bool:
-    return principal.has("triagist") and referral.assignee == principal.sub
 
 
 def ensure_assignee(principal: Principal, referral: Referral, doing: str) -> None:

@@ -19,6 +19,7 @@ SOURCE = "triage"
 
 
 def audience(referral: Referral, reservation: Reservation | None = None) -> dict[str, Any]:
+    """Who may see an event about `referral` (and `reservation`)."""
     organisation_ids = [str(referral.organisation_id)]
     if reservation is not None:
         provider = str(reservation.facility_organisation_id)
@@ -30,6 +31,7 @@ def audience(referral: Referral, reservation: Reservation | None = None) -> dict
 def data(
     referral: Referral, from_status: str | None, reservation: Reservation | None = None
 ) -> dict[str, Any]:
+    """The thin data of an event: ids, statuses, place type, urgency and region."""
     body: dict[str, Any] = {
         "referral_id": str(referral.id),
         "status": referral.status,

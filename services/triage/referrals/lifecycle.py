@@ -76,6 +76,7 @@ SYSTEM = Actor(sub="system:triage", name="Zorgplek")
 
 
 def may_become(current: str, wanted: str) -> bool:
+    """Whether the life cycle allows `current` → `wanted`."""
     return wanted in TRANSITIONS[current]
 
 

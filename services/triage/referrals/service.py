@@ -105,6 +105,7 @@ async def views(session: AsyncSession, referrals: Sequence[Referral]) -> list[Re
 
 
 async def view(session: AsyncSession, referral: Referral) -> ReferralView:
+    """One referral with its live reservation and number of declines."""
     return (await views(session, [referral]))[0]
 
 
