@@ -220,8 +220,8 @@ async def test_a_provider_updates_a_number_with_the_keyboard_alone(
     tab = await tabs(session_cookie("provider", org=facility["organisation_id"]))
     page = tab.page
     await page.goto("/locaties")
-    free = page.locator(f"#{facility['id']}-GRZ-available")
-    occupied = page.locator(f"#{facility['id']}-GRZ-occupied")
+    free = page.locator(f"#cap-{facility['id']}-GRZ-available")
+    occupied = page.locator(f"#cap-{facility['id']}-GRZ-occupied")
     await occupied.focus()
     await page.keyboard.press("Control+a")
     await page.keyboard.type("3")
@@ -232,10 +232,10 @@ async def test_a_provider_updates_a_number_with_the_keyboard_alone(
     await expect(page.locator(".notice")).to_have_text("Opgeslagen.")
     await expect(free).to_have_value("2")
     await expect(occupied).to_have_value("3")
-    await expect(page.locator(f"#{facility['id']}-GRZ")).to_contain_text("zojuist")
+    await expect(page.locator(f"#cap-{facility['id']}-GRZ")).to_contain_text("zojuist")
     await free.fill("9")
     await page.keyboard.press("Enter")
-    await expect(page.locator(f"#{facility['id']}-GRZ-available-fout")).to_contain_text(
+    await expect(page.locator(f"#cap-{facility['id']}-GRZ-available-fout")).to_contain_text(
         "plus vrij (9) is meer dan bemand (5)"
     )
     await page.screenshot(path=screenshots / "locaties-fout.png", full_page=True)

@@ -185,9 +185,12 @@ async def test_a_provider_updates_numbers_and_sees_dutch_errors_beside_the_field
         url, data={"csrf": csrf, "staffed": "4", "occupied": "3", "available": "2"}
     )
     assert wrong.status_code == 200  # the form again, with the message beside the field
-    field_id = f"{facility['id']}-ELV_LAAG-available"
+    field_id = f"cap-{facility['id']}-ELV_LAAG-available"
     assert f'id="{field_id}-fout"' in wrong.text
     assert "Bezet (3) plus vrij (2) is meer dan bemand (4)." in wrong.text
+    assert re.search(
+        rf'\srequired aria-invalid="true" aria-describedby="{field_id}-fout"', wrong.text
+    )
     assert "{" not in wrong.text.split("<main", 1)[1].split("</main>")[0]  # never raw JSON
     typo = await web.post(
         url, data={"csrf": csrf, "staffed": "vier", "occupied": "", "available": "1"}
@@ -205,7 +208,9 @@ async def test_a_provider_updates_numbers_and_sees_dutch_errors_beside_the_field
         },
     )
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"/locaties?melding=opgeslagen#{facility['id']}-ELV_LAAG"
+    assert (
+        saved.headers["location"] == f"/locaties?melding=opgeslagen#cap-{facility['id']}-ELV_LAAG"
+    )
     state = await client.get(
         f"/api/v1/facilities/{facility['id']}/capacity",
         headers=auth("provider", org=facility["organisation_id"]),

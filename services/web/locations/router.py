@@ -52,7 +52,7 @@ async def my_locations(request: Request) -> Response:
 async def report_capacity(request: Request, facility_id: uuid.UUID, place_type: str) -> Response:
     """Save the numbers of one place type at one location, observed now."""
     viewer = require(request, "provider")
-    anchor = f"{facility_id}-{place_type}"
+    anchor = f"cap-{facility_id}-{place_type}"
     if place_type not in reference.place_types():
         return await _page(request, viewer, error="Deze soort plek is niet bekend.")
     submitted = await request.form()
