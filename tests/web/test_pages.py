@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -288,6 +289,27 @@ async def test_every_page_renders_within_300_ms_of_server_time_with_the_demo_dat
             assert response.status_code == 200, (path, response.text[:300])
             duration = float(response.headers["server-timing"].split("dur=")[1])
             assert duration < 300, (user.sub, path, duration)
+            assert unknown_attributes(response.text) == set(), path
+
+
+KNOWN_ATTRIBUTES = frozenset(
+    "id class href type name value method action for role tabindex lang charset content rel "
+    "src defer viewbox xmlns x1 x2 y1 y2 x y text-anchor points cx cy r fill colspan scope "
+    "datetime selected checked disabled required min max step maxlength inputmode "
+    "autocomplete novalidate title".split()
+)
+
+
+def unknown_attributes(html: str) -> set[str]:
+    """Attribute names no page should have (e.g. two run together by a template)."""
+    found: set[str] = set()
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.update(name for name, _ in attrs)
+
+    Collector().feed(html)
+    return {n for n in found if n not in KNOWN_ATTRIBUTES and not n.startswith(("aria-", "data-"))}
 
 
 async def test_over_https_the_session_cookie_is_secure(web: httpx.AsyncClient) -> None:
