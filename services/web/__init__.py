@@ -4,6 +4,7 @@ composition root hands in the development sign-in's users and tokens."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from shared.app import KERNEL_MIGRATIONS, Component
 from shared.settings import Settings
 
 __all__ = ["DevUser", "component"]
+log = logging.getLogger("zorgplek.web")
 
 
 def component(
@@ -33,9 +35,6 @@ def component(
 ) -> Component:
     """The web pages, mounted at `/`; `dev_users` and `dev_token` serve the development
     sign-in (ZORGPLEK_DEV_LOGIN=1, development only)."""
-    if settings.dev_login and settings.env != "development":
-        raise ValueError("ZORGPLEK_DEV_LOGIN is for development only")
-    key = session_key(settings)  # fail fast when no session key can be had
     state = WebState(
         settings=settings,
         dev_users=dev_users,
@@ -44,9 +43,11 @@ def component(
     )
 
     async def start(app: FastAPI) -> None:
+        if settings.dev_login and settings.env != "development":
+            log.warning("ZORGPLEK_DEV_LOGIN is ignored outside development")
+        app.state.web_session_key = session_key(settings)  # fails when none can be had
         state.http = new_http_client()
         app.state.web = state
-        app.state.web_session_key = key
 
     async def stop(_: FastAPI) -> None:
         if state.http is not None:

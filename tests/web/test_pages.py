@@ -329,3 +329,15 @@ async def test_an_unreachable_api_reads_as_dutch(
     assert page.status_code == 502
     assert "Zorgplek is even niet bereikbaar" in page.text
     assert '<html lang="nl">' in page.text
+
+
+def test_the_session_key_needs_a_strong_secret_or_the_jwt_secret(settings: Settings) -> None:
+    assert len(sessions.session_key(settings)) == 32  # derived from the JWT secret
+    weak = settings.model_copy(update={"session_secret": "kort"})
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        sessions.session_key(weak)
+    oidc_only = settings.model_copy(update={"jwt_secret": None, "oidc_issuer": "https://idp"})
+    with pytest.raises(ValueError, match="ZORGPLEK_SESSION_SECRET is required"):
+        sessions.session_key(oidc_only)
+    strong = oidc_only.model_copy(update={"session_secret": "s" * 40})
+    assert sessions.session_key(strong) != sessions.session_key(settings)

@@ -24,6 +24,8 @@ CSRF_FIELD = "csrf"
 def session_key(settings: Settings) -> bytes:
     """The cookie's HMAC key: ZORGPLEK_SESSION_SECRET, else derived from the JWT secret."""
     if settings.session_secret:
+        if len(settings.session_secret.encode()) < 32:
+            raise ValueError("ZORGPLEK_SESSION_SECRET must be at least 32 bytes")
         secret = settings.session_secret
     elif settings.jwt_secret is not None or settings.env == "development":
         secret = settings.signing_secret()
