@@ -217,6 +217,38 @@ async def measure(base: str, facilities: list[tuple[uuid.UUID, uuid.UUID]]) -> N
         summary("capacity reports (PUT)", latencies, elapsed)
         assert set(statuses) == {200}, statuses
 
+        by_organisation: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for facility, organisation in facilities:
+            by_organisation.setdefault(organisation, []).append(facility)
+        owners = list(by_organisation)
+
+        def batch() -> Request:
+            """A provider system reports every place type of all its locations at once."""
+            owner = rng.choice(owners)
+            rows = [
+                {
+                    "facility_id": str(facility),
+                    "place_type": place_type,
+                    "staffed": 10,
+                    "occupied": 7,
+                    "available": rng.randint(0, 3),
+                    "observed_at": datetime.now(UTC).isoformat(),
+                }
+                for facility in by_organisation[owner]
+                for place_type in PLACE_TYPES
+            ]
+            return (
+                "POST",
+                "/api/v1/capacity-reports",
+                {"json": {"reports": rows}, "headers": providers[owner]},
+            )
+
+        rows_per_batch = len(by_organisation[owners[0]]) * len(PLACE_TYPES)
+        latencies, elapsed, statuses = await load(http, batch)
+        summary(f"capacity batches of {rows_per_batch} rows (POST)", latencies, elapsed)
+        print(f"  = {len(latencies) * rows_per_batch / elapsed:.0f} reports/s", flush=True)
+        assert set(statuses) == {200}, statuses
+
         def search() -> Request:
             near = f"{rng.uniform(51.5, 53):.4f},{rng.uniform(4.2, 6.5):.4f}"
             params = {"place_type": "ELV_HOOG", "near": near, "radius_km": 30, "limit": 20}

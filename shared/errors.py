@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -111,6 +112,25 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+# Deadlock, serialization failure, and the classes "connection exception", "insufficient
+# resources" and "operator intervention" (a restart or failover): retrying may succeed.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Whether the failure says nothing about the request, so a retry may succeed."""
+    state = _sqlstate(exc)
+    return exc.connection_invalidated or (
+        state is not None
+        and (state in TRANSIENT_SQLSTATES or state.startswith(TRANSIENT_SQLSTATE_CLASSES))
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     """Render domain errors, HTTP errors, validation errors and crashes as problem+json."""
 
@@ -136,6 +156,20 @@ def install_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         headers = dict(exc.headers) if exc.headers else None
         return problem(exc.status_code, detail, headers=headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_transient(exc):
+            return await _crash(request, exc)
+        log.warning(
+            "transient database failure",
+            extra={"path": request.url.path, "sqlstate": _sqlstate(exc)},
+        )
+        return problem(
+            503,
+            "The database is busy or briefly unreachable; nothing was changed. Please try again.",
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -1,11 +1,15 @@
 """Batch reports: JSON and CSV, one result per row, good rows apply when others fail."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.db import async_url
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report_body
 
@@ -133,3 +137,70 @@ async def test_batch_needs_a_provider(client: httpx.AsyncClient, auth: TokenFact
         "/api/v1/capacity-reports", json={"reports": []}, headers=auth("triagist")
     )
     assert response.status_code == 403
+
+
+async def test_concurrent_batches_over_the_same_places_never_deadlock(
+    client: httpx.AsyncClient, auth: TokenFactory, live_url: str
+) -> None:
+    organisation = await create_organisation(client, auth)
+    places = [await create_facility(client, auth, organisation["id"]) for _ in range(6)]
+    headers = auth("provider", org=organisation["id"])
+
+    def batch(order: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "reports": [
+                {"facility_id": f["id"], "place_type": p, **report_body()}
+                for f in order
+                for p in ("ELV_HOOG", "GRZ")
+            ]
+        }
+
+    async with httpx.AsyncClient(base_url=live_url, timeout=60) as http:
+        for _ in range(5):
+            responses = await asyncio.gather(
+                *[
+                    http.post(
+                        "/api/v1/capacity-reports",
+                        json=batch(places if n % 2 else places[::-1]),
+                        headers=headers,
+                    )
+                    for n in range(8)
+                ]
+            )
+            assert {r.status_code for r in responses} == {200}
+            for response in responses:
+                assert all("applied" in row for row in response.json()["results"])
+
+
+async def test_a_transient_database_failure_is_503_with_retry_after(
+    client: httpx.AsyncClient, auth: TokenFactory, own: dict[str, Any], database_url: str
+) -> None:
+    engine = create_async_engine(async_url(database_url))
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE FUNCTION capacity.conflict() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$"
+            )
+        )
+        await conn.execute(
+            text(
+                "CREATE TRIGGER conflict BEFORE INSERT ON capacity.capacity_reports "
+                "FOR EACH ROW EXECUTE FUNCTION capacity.conflict()"
+            )
+        )
+    try:
+        response = await client.put(
+            f"/api/v1/facilities/{own['id']}/capacity/ELV_HOOG",
+            json=report_body(),
+            headers=auth("provider", org=own["organisation_id"]),
+        )
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TRIGGER conflict ON capacity.capacity_reports"))
+            await conn.execute(text("DROP FUNCTION capacity.conflict()"))
+        await engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "serialize" not in response.text

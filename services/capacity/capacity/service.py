@@ -145,34 +145,42 @@ async def report_batch(
     """Apply each row on its own: good rows apply even when others are refused.
 
     Each row runs in a savepoint, so a refused row leaves nothing behind."""
-    results: list[CapacityStateOut | RowError] = []
+    results: dict[int, CapacityStateOut | RowError] = {}
+    parsed: list[tuple[int, BatchReport]] = []
     for number, row in enumerate(rows, start=1):
         try:
             if not isinstance(row, dict):
                 raise Invalid("A report must be an object.", loc=[])
-            parsed = BatchReport.model_validate(row)
-            async with session.begin_nested():
-                results.append(
-                    await report(
-                        session,
-                        principal,
-                        settings,
-                        parsed.facility_id,
-                        parsed.place_type,
-                        CapacityReportIn.model_validate(
-                            parsed.model_dump(exclude={"facility_id", "place_type"})
-                        ),
-                        place_type_loc=["place_type"],
-                    )
-                )
+            parsed.append((number, BatchReport.model_validate(row)))
         except ValidationError as exc:
-            metrics.capacity_reports.labels("rejected").inc()
-            results.append(RowError(row=number, errors=_errors(exc)))
+            results[number] = RowError(row=number, errors=_errors(exc))
         except DomainError as exc:
-            metrics.capacity_reports.labels("rejected").inc()
+            results[number] = RowError(row=number, errors=exc.errors)
+    # Rows are applied in the one order every transaction locks places in, so concurrent
+    # batches cannot deadlock; a place reported twice keeps its rows' order.
+    parsed.sort(key=lambda item: (item[1].facility_id, item[1].place_type))
+    for number, batch_row in parsed:
+        data = CapacityReportIn.model_validate(
+            batch_row.model_dump(exclude={"facility_id", "place_type"})
+        )
+        try:
+            async with session.begin_nested():
+                results[number] = await report(
+                    session,
+                    principal,
+                    settings,
+                    batch_row.facility_id,
+                    batch_row.place_type,
+                    data,
+                    place_type_loc=["place_type"],
+                )
+        except DomainError as exc:
             errors = exc.errors or [{"loc": ["facility_id"], "msg": exc.detail}]
-            results.append(RowError(row=number, errors=errors))
-    return results
+            results[number] = RowError(row=number, errors=errors)
+    for result in results.values():
+        if isinstance(result, RowError):
+            metrics.capacity_reports.labels("rejected").inc()
+    return [results[number] for number in sorted(results)]
 
 
 def parse_csv(text: str) -> list[dict[str, Any]]:

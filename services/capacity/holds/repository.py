@@ -89,4 +89,7 @@ async def claim_expired(session: AsyncSession, now: datetime, limit: int) -> lis
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.scalars(query)).all())
+    due = list((await session.scalars(query)).all())
+    # Places are locked in the one order every transaction uses, so sweepers and batches
+    # cannot deadlock.
+    return sorted(due, key=lambda hold: (hold.facility_id, hold.place_type))
