@@ -3,8 +3,6 @@ the live stream."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from services.notify import models, runtime
@@ -15,6 +13,7 @@ from services.notify.relay import listener
 from services.notify.relay import service as relay
 from services.notify.stream.router import router as stream_router
 from services.notify.subscriptions.router import router as subscriptions_router
+from services.notify.waiting import wait_for_event
 from shared import metrics
 from shared.app import Component, Loop
 from shared.settings import Settings
@@ -39,10 +38,7 @@ async def _relay(app: FastAPI) -> None:
                 state.worker.wake.set()
             if not result.events:
                 break
-        try:
-            await asyncio.wait_for(state.relay_wake.wait(), POLL_SECONDS)
-        except TimeoutError:
-            pass
+        await wait_for_event(state.relay_wake, POLL_SECONDS)
 
 
 async def _deliver(app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from services.notify.waiting import wait_for_event, within
 from shared.db import plain_url
 from shared.outbox import NOTIFY_CHANNEL
 
@@ -28,10 +29,8 @@ async def listen(database_url: str, wake: Callable[[], None]) -> None:
         await connection.add_listener(NOTIFY_CHANNEL, lambda *_: wake())
         wake()  # whatever was written while nobody listened
         while not lost.is_set():
-            try:
-                await asyncio.wait_for(lost.wait(), CHECK_SECONDS)
-            except TimeoutError:
-                await asyncio.wait_for(connection.execute("SELECT 1"), CHECK_SECONDS)
+            if not await wait_for_event(lost, CHECK_SECONDS):
+                await within(connection.execute("SELECT 1"), CHECK_SECONDS)
     finally:
         connection.terminate()
     raise ConnectionError("the LISTEN connection to the database was lost")

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from services.notify.waiting import within
+
 log = logging.getLogger("zorgplek.notify.stream")
 
 FINAL_WRITE_SECONDS = 1.0
@@ -52,7 +54,7 @@ class EventStreamResponse(StreamingResponse):
         # Ended by us (dropped, or the frames stopped): finish the response if the client
         # still takes data; if it does not, returning closes the connection.
         try:
-            await asyncio.wait_for(
+            await within(
                 send({"type": "http.response.body", "body": b"", "more_body": False}),
                 FINAL_WRITE_SECONDS,
             )

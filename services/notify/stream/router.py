@@ -9,13 +9,10 @@ from services.notify.audience import EventFilter, Viewer, types_or_none
 from services.notify.runtime import runtime
 from services.notify.stream import service
 from services.notify.stream.response import EventStreamResponse
-from services.notify.subscriptions.schemas import (
-    check_event_type,
-    check_place_type,
-    check_region,
-)
+from services.notify.subscriptions.schemas import check_event_type
 from shared.auth import Professional, authenticate
 from shared.errors import Unavailable, problem_responses
+from shared.schemas import RegionCode, check_place_type
 from shared.settings import AppSettings
 
 
@@ -47,7 +44,6 @@ def _place_types(values: list[str] | None) -> list[str]:
 
 EventTypes = Annotated[list[str] | None, AfterValidator(_event_types)]
 PlaceTypes = Annotated[list[str] | None, AfterValidator(_place_types)]
-RegionCode = Annotated[str, AfterValidator(check_region)]
 SSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "A stream of Server-Sent Events.", "content": {"text/event-stream": {}}}
 }

@@ -17,6 +17,7 @@ from typing import Any
 from services.notify.audience import EventFilter, Viewer, may_see
 from services.notify.relay.service import ReadPoint, event_of, read_next, start_point
 from services.notify.stream import repository
+from services.notify.waiting import wait_for_event, within
 from shared import metrics
 from shared.db import Database
 from shared.outbox import OutboxEvent
@@ -143,10 +144,7 @@ class StreamHub:
         while True:
             self.wake.clear()
             await self.pump(database)
-            try:
-                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
-            except TimeoutError:
-                pass
+            await wait_for_event(self.wake, POLL_SECONDS)
 
 
 @dataclass(slots=True)
@@ -194,7 +192,7 @@ async def _frames(
                 yield _sent(event)
         while True:
             try:
-                event = await asyncio.wait_for(client.queue.get(), heartbeat_seconds)
+                event = await within(client.queue.get(), heartbeat_seconds)
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue

@@ -4,9 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared import reference
 from shared.outbox import EVENT_TYPES
-from shared.schemas import Latitude, Longitude
+from shared.schemas import Latitude, Longitude, check_place_type, check_region
 
 Channel = Literal["webhook", "email"]
 
@@ -15,20 +14,6 @@ def check_event_type(value: str) -> str:
     if value not in EVENT_TYPES:
         raise ValueError(f"unknown event type {value!r}; known: {', '.join(sorted(EVENT_TYPES))}")
     return value
-
-
-def check_place_type(code: str) -> str:
-    if code not in reference.place_types():
-        raise ValueError(
-            f"unknown place type {code!r}; known: {', '.join(reference.place_types())}"
-        )
-    return code
-
-
-def check_region(code: str) -> str:
-    if code not in reference.regions():
-        raise ValueError(f"unknown region code {code!r}; see GET /api/v1/regions")
-    return code
 
 
 class Near(BaseModel):
