@@ -29,6 +29,14 @@ PLACE_NOUNS = {
     "JEUGD_CRISIS": "jeugdcrisisbed",
     "OBSERVATIE": "observatiebed",
 }
+# Decline reasons as triage records them; an unknown code is left out rather than shown raw.
+REASONS = {
+    "no_staff": "onvoldoende personeel",
+    "care_too_complex": "de zorg is te complex",
+    "features_missing": "de benodigde voorzieningen ontbreken",
+    "patient_refused": "de patiënt wil niet naar deze plaats",
+    "other": "een andere reden",
+}
 URGENCY = {
     "acute": "acuut (binnen 2 uur)",
     "urgent": "urgent (binnen 8 uur)",
@@ -147,7 +155,7 @@ def describe(
             f"{facility} heeft de opname geaccepteerd: de {place} is toegewezen."
         )
     if event_type == "reservation.declined":
-        reason = data.get("reason_code")
+        reason = REASONS.get(str(data.get("reason_code")))
         why = f" (reden: {reason})" if reason else ""
         return f"reservering afgewezen door {facility}", (
             f"{facility} heeft de reservering van een {place} afgewezen{why}. "
