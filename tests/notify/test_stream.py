@@ -196,8 +196,10 @@ async def test_heartbeats_keep_an_idle_stream_open(app: FastAPI, auth: TokenFact
         heartbeat_seconds=0.05,
     )
     frames = opened.frames
+    assert opened.client not in hub.clients  # not before the response runs
     try:
         assert (await anext(frames)).startswith(b"retry: 3000\n")
+        assert opened.client in hub.clients
         assert await anext(frames) == b": heartbeat\n\n"
         assert await anext(frames) == b": heartbeat\n\n"
     finally:

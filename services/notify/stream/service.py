@@ -98,12 +98,16 @@ class StreamHub:
     def register(
         self, viewer: Viewer, event_filter: EventFilter, last_seen: OutboxEvent | None
     ) -> tuple[StreamClient, ReadPoint]:
+        """Add a new client; see `attach`."""
+        client = StreamClient(viewer, event_filter, self.queue_size, last_seen)
+        return client, self.attach(client)
+
+    def attach(self, client: StreamClient) -> ReadPoint:
         """Add a client. It gets every event after the returned point live; what came
         before it is the replay's."""
         assert self.point is not None, "start the hub first"
-        client = StreamClient(viewer, event_filter, self.queue_size, last_seen)
         self.clients.add(client)
-        return client, self.point
+        return self.point
 
     def unregister(self, client: StreamClient) -> None:
         self.clients.discard(client)
@@ -161,15 +165,15 @@ async def open_stream(
     last_event_id: uuid.UUID | None,
     heartbeat_seconds: float,
 ) -> Opened:
-    """Register a client and give the frames to send it: what it missed since
-    `last_event_id` (from the database), then live events, with heartbeat comments."""
+    """A client and the frames to send it: what it missed since `last_event_id` (from the
+    database), then live events, with heartbeat comments."""
     await hub.start(database)
     last_seen = None
     if last_event_id is not None:
         async with database.sessions() as session:
             last_seen = await repository.find(session, last_event_id)
-    client, bound = hub.register(viewer, event_filter, last_seen)
-    frames = _frames(database, hub, client, bound, last_event_id, last_seen, heartbeat_seconds)
+    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen)
+    frames = _frames(database, hub, client, last_event_id, last_seen, heartbeat_seconds)
     return Opened(client, frames)
 
 
@@ -177,11 +181,12 @@ async def _frames(
     database: Database,
     hub: StreamHub,
     client: StreamClient,
-    bound: ReadPoint,
     last_event_id: uuid.UUID | None,
     last_seen: OutboxEvent | None,
     heartbeat_seconds: float,
 ) -> AsyncIterator[bytes]:
+    # Attached only once the response runs, so a client gone before that leaves nothing.
+    bound = hub.attach(client)
     metrics.streams_open.inc()
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n".encode()
