@@ -39,6 +39,8 @@ class Delivery(Base):
         ),
         Index("ix_deliveries_subscription_created", "subscription_id", "created_at"),
         Index("ix_deliveries_created", "created_at", "id"),
+        # The dead-deliveries gauge counts these often.
+        Index("ix_deliveries_dead", "id", postgresql_where=text("status = 'dead'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)

@@ -113,8 +113,10 @@ class StreamHub:
         self.clients.discard(client)
 
     async def pump(self, database: Database, limit: int = PAGE) -> int:
-        """Read what is new and hand it out; the number of events read."""
+        """Read what is new and hand it out; the number of events read. Pages are at most
+        half a client's queue, so a burst does not overflow a client that keeps up."""
         await self.start(database)
+        limit = max(1, min(limit, self.queue_size // 2))
         total = 0
         async with self._lock:
             while True:

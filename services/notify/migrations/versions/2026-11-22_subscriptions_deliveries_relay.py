@@ -105,6 +105,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_deliveries_created", "deliveries", ["created_at", "id"], unique=False, schema="notify"
     )
+    op.create_index(
+        "ix_deliveries_dead",
+        "deliveries",
+        ["id"],
+        unique=False,
+        schema="notify",
+        postgresql_where=sa.text("status = 'dead'"),
+    )
     op.create_table(
         "relay_cursors",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -157,6 +165,7 @@ def downgrade() -> None:
     )
     op.drop_table("idempotency_keys", schema="notify")
     op.drop_table("relay_cursors", schema="notify")
+    op.drop_index("ix_deliveries_dead", table_name="deliveries", schema="notify")
     op.drop_index("ix_deliveries_created", table_name="deliveries", schema="notify")
     op.drop_index("ix_deliveries_subscription_created", table_name="deliveries", schema="notify")
     op.drop_index("ix_deliveries_due", table_name="deliveries", schema="notify")
