@@ -5,7 +5,7 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -50,21 +50,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize(
-    ("token", "reason"),
-    [
-        (jwt.encode(claims(exp=int(time.time()) - 5), SECRET, "HS256"), "expired"),
-        (jwt.encode(claims(aud="other"), SECRET, "HS256"), "audience"),
-        (jwt.encode(claims(iss="someone"), SECRET, "HS256"), "issuer"),
-        (jwt.encode(claims(), "another-secret-that-is-also-long-enough!!", "HS256"), "signature"),
-        (unsigned(claims()), "algorithm"),
-        (jwt.encode(claims(roles="admin"), SECRET, "HS256"), "lists"),
-        (jwt.encode(claims(org="not-a-uuid"), SECRET, "HS256"), "organisation"),
-        ("not.a.jwt", "JWT"),
-    ],
-)
-async def test_bad_tokens_are_401(client: httpx.AsyncClient, token: str, reason: str) -> None:
-    response = await client.get("/api/v1/regions", headers=bearer(token))
+# Built when each test runs, not when tests are collected: a slow run must not see a
+# token expire that the test meant to be valid.
+BAD_TOKENS: dict[str, Callable[[], str]] = {
+    "expired": lambda: jwt.encode(claims(exp=int(time.time()) - 5), SECRET, "HS256"),
+    "audience": lambda: jwt.encode(claims(aud="other"), SECRET, "HS256"),
+    "issuer": lambda: jwt.encode(claims(iss="someone"), SECRET, "HS256"),
+    "signature": lambda: jwt.encode(claims(), "another-secret-that-is-also-long-enough!!", "HS256"),
+    "algorithm": lambda: unsigned(claims()),
+    "lists": lambda: jwt.encode(claims(roles="admin"), SECRET, "HS256"),
+    "organisation": lambda: jwt.encode(claims(org="not-a-uuid"), SECRET, "HS256"),
+    "JWT": lambda: "not.a.jwt",
+}
+
+
+@pytest.mark.parametrize("reason", sorted(BAD_TOKENS))
+async def test_bad_tokens_are_401(client: httpx.AsyncClient, reason: str) -> None:
+    response = await client.get("/api/v1/regions", headers=bearer(BAD_TOKENS[reason]()))
     assert response.status_code == 401
     assert reason.lower() in response.json()["detail"].lower()
 
