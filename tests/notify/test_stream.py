@@ -5,6 +5,7 @@ that is disconnected rather than holding others up."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import uuid
 from typing import Any
@@ -68,8 +69,9 @@ async def test_frames_carry_id_type_and_the_body(
 
 
 async def test_browsers_may_send_the_token_in_the_query_here_only(
-    live_url: str, auth: TokenFactory
+    live_url: str, auth: TokenFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="zorgplek.access")
     token = auth("viewer")["Authorization"].removeprefix("Bearer ")
     async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
         async with http.stream("GET", "/api/v1/stream", params={"access_token": token}) as ok:
@@ -83,6 +85,9 @@ async def test_browsers_may_send_the_token_in_the_query_here_only(
         assert elsewhere.status_code == 401
         service = await http.get("/api/v1/stream", headers=auth("service"))
         assert service.status_code == 403
+    logged = [r for r in caplog.records if getattr(r, "route", "") == "/api/v1/stream"]
+    assert logged  # the requests were logged, the token never
+    assert token not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from services.notify.relay import repository
 from services.notify.waiting import wait_for_event, within
 from shared.db import plain_url
 from shared.outbox import NOTIFY_CHANNEL
@@ -30,7 +31,7 @@ async def listen(database_url: str, wake: Callable[[], None]) -> None:
         wake()  # whatever was written while nobody listened
         while not lost.is_set():
             if not await wait_for_event(lost, CHECK_SECONDS):
-                await within(connection.execute("SELECT 1"), CHECK_SECONDS)
+                await within(repository.ping(connection), CHECK_SECONDS)
     finally:
         connection.terminate()
     raise ConnectionError("the LISTEN connection to the database was lost")

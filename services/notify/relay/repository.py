@@ -1,6 +1,7 @@
 """Reading the event outbox, and the relay's durable cursor."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, and_, func, not_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -8,6 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.relay.models import RelayCursor
 from shared.outbox import OutboxEvent
+
+
+async def ping(connection: Any) -> None:
+    """A round trip on the LISTEN connection (asyncpg's own), to notice it was cut."""
+    await connection.execute("SELECT 1")
 
 
 async def lock_cursor(session: AsyncSession, name: str) -> RelayCursor | None:

@@ -47,15 +47,6 @@ class ReadPoint:
     def of(cls, cursor: RelayCursor) -> ReadPoint:
         return cls(cursor.horizon, cursor.window_end, cursor.last_position)
 
-    def has_taken(self, txid: int, position: int) -> bool:
-        if txid < self.horizon:
-            return True
-        return (
-            self.window_end is not None
-            and txid < self.window_end
-            and position <= self.last_position
-        )
-
 
 async def read_next(
     session: AsyncSession, point: ReadPoint, limit: int = BATCH
@@ -81,6 +72,7 @@ async def start_point(session: AsyncSession) -> ReadPoint:
 
 
 def event_of(row: OutboxEvent) -> Event:
+    """An outbox row as the event it records (for its wire body)."""
     return Event(
         type=row.type,
         source=row.source,

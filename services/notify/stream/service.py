@@ -110,6 +110,7 @@ class StreamHub:
         return self.point
 
     def unregister(self, client: StreamClient) -> None:
+        """Forget a client that left (or was dropped)."""
         self.clients.discard(client)
 
     async def pump(self, database: Database, limit: int = PAGE) -> int:

@@ -107,6 +107,7 @@ def viewer_of(subscription: Subscription) -> Viewer:
 
 
 def filter_of(subscription: Subscription) -> EventFilter:
+    """What the subscription asked for: its event types and filter."""
     near = (
         (subscription.filter_lat, subscription.filter_lon)
         if subscription.filter_lat is not None and subscription.filter_lon is not None
