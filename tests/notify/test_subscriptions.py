@@ -236,3 +236,17 @@ async def test_api_keys_need_the_subscriptions_scope(
         "/api/v1/subscriptions", json=body, headers=keys["subscriptions:write"]
     )
     assert allowed.status_code == 201, allowed.text
+
+
+async def test_at_most_a_hundred_subscriptions_each(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    gp = auth("referrer")
+    for n in range(100):
+        await subscribe(client, gp, f"huisarts{n}@praktijk.test", channel="email")
+    body = {"channel": "email", "target": "één@te.veel", "event_types": ["capacity.updated"]}
+    response = await client.post("/api/v1/subscriptions", json=body, headers=gp)
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    # Someone else is not affected.
+    await subscribe(client, auth("referrer"), "ander@praktijk.test", channel="email")

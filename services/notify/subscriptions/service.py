@@ -50,7 +50,7 @@ async def create(
     secret = targets.new_secret() if data.channel == "webhook" else None
     subscription = Subscription(
         owner_sub=principal.sub,
-        owner_name=principal.name,
+        owner_name=principal.name[:255],
         owner_org=principal.org,
         owner_roles=sorted(principal.roles),
         owner_regions=list(principal.regions),
