@@ -3,6 +3,7 @@ the case up in Zorgplek and never anything about the patient."""
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 from collections.abc import Mapping
 from datetime import datetime
@@ -236,16 +237,18 @@ def compose(
 
 
 async def send(settings: Settings, message: EmailMessage) -> Outcome:
-    """One attempt over SMTP; any refusal or failure to connect is a failed attempt."""
+    """One attempt over SMTP; any refusal or failure to connect is a failed attempt. The
+    whole attempt has the per-attempt time limit (aiosmtplib's own is per command)."""
+    limit = settings.webhook_timeout_seconds
     try:
-        _, response = await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            timeout=settings.webhook_timeout_seconds,
-        )
+        async with asyncio.timeout(limit):
+            await aiosmtplib.send(
+                message, hostname=settings.smtp_host, port=settings.smtp_port, timeout=limit
+            )
     except aiosmtplib.SMTPResponseException as exc:
         return Outcome(False, exc.code, f"SMTP {exc.code}: {exc.message}"[:500])
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+    except TimeoutError:
+        return Outcome(False, error=f"no answer within {limit:g} s")
+    except (aiosmtplib.SMTPException, OSError) as exc:
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(True, 250, None)
