@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from shared import metrics
+from shared import audit, metrics, outbox
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
 from shared.errors import install_handlers
@@ -24,6 +24,8 @@ from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.app")
 
+# The kernel's tables, all registered on its metadata before migrations compare with it.
+KERNEL_TABLES = (outbox.OutboxEvent, audit.AuditEntry)
 KERNEL_MIGRATIONS = MigrationSet(
     name="kernel", package="shared", schemas=("events", "audit"), metadata=KernelBase.metadata
 )

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import Request
-from sqlalchemy import BigInteger, DateTime, Identity, String, func, insert
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, insert
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +19,10 @@ from shared.observability import request_id
 
 class AuditEntry(KernelBase):
     __tablename__ = "audit_log"
-    __table_args__ = {"schema": "audit"}
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id", "at"),
+        {"schema": "audit"},
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

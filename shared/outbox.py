@@ -38,7 +38,11 @@ class OutboxEvent(KernelBase):
 
     __tablename__ = "outbox"
     # Readers take windows of transaction ids (see services/notify/relay), so by `txid`.
-    __table_args__ = (Index("ix_outbox_txid", "txid"), {"schema": "events"})
+    __table_args__ = (
+        Index("ix_outbox_txid", "txid"),
+        Index("ix_outbox_occurred_at", "occurred_at"),
+        {"schema": "events"},
+    )
 
     position: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
@@ -47,8 +51,8 @@ class OutboxEvent(KernelBase):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     audience: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    # The writing transaction's id: a reader that only takes rows whose transaction is older
-    # than every running one never skips a row that commits late with a lower position.
+    # The writing transaction's id: readers take whole windows of transactions older than
+    # every running one, so a row that commits late with a lower position is never skipped.
     txid: Mapped[int] = mapped_column(BigInteger, server_default=func.txid_current())
 
 
