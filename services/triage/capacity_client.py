@@ -250,8 +250,18 @@ def _hold_status(response: httpx.Response) -> str | None:
 
 
 async def open_client(app: FastAPI) -> None:
-    """Start-up: one client (and connection pool) per process."""
-    app.state.triage_capacity = CapacityClient(app.state.settings)
+    """Start-up: one client (and connection pool) per process. Triage signs its own service
+    token, so it refuses to start without a secret to sign it with."""
+    settings: Settings = app.state.settings
+    try:
+        settings.signing_secret()
+    except RuntimeError as exc:
+        raise RuntimeError(
+            "triage calls the capacity service with a service token signed with "
+            "ZORGPLEK_JWT_SECRET; set it (at least 32 bytes), also when people sign in "
+            "through OIDC"
+        ) from exc
+    app.state.triage_capacity = CapacityClient(settings)
 
 
 async def close_client(app: FastAPI) -> None:
