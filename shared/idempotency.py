@@ -110,13 +110,14 @@ def idempotency(table: Table) -> Callable[..., Awaitable[IdempotentCall]]:
             raise Invalid(
                 f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", loc=["header", HEADER]
             )
-        route = getattr(request.scope.get("route"), "path", request.url.path)
+        # The concrete path, not the route template: one key sent for two organisations or
+        # two referrals is two requests, not a repeat.
         return IdempotentCall(
             table,
             session,
             key,
             principal.sub,
-            f"{request.method} {route}",
+            f"{request.method} {request.url.path}"[:255],
             _fingerprint(await request.body()),
         )
 

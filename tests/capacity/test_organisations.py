@@ -259,3 +259,22 @@ async def test_regions_reference(client: httpx.AsyncClient, auth: TokenFactory) 
         "ELV_HOOG",
         "ELV_PALLIATIEF",
     }
+
+
+async def test_one_idempotency_key_on_two_paths_is_two_requests(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    first = await create_organisation(client, auth)
+    second = await create_organisation(client, auth)
+    headers = {**auth("admin", sub="beheer"), "Idempotency-Key": "sleutel-1"}
+    body = {"scopes": ["capacity:write"], "label": "ECD"}
+    one = await client.post(
+        f"/api/v1/organisations/{first['id']}/api-keys", json=body, headers=headers
+    )
+    two = await client.post(
+        f"/api/v1/organisations/{second['id']}/api-keys", json=body, headers=headers
+    )
+    assert (one.status_code, two.status_code) == (201, 201)
+    assert one.json()["organisation_id"] == first["id"]
+    assert two.json()["organisation_id"] == second["id"]
+    assert one.json()["key"] != two.json()["key"]

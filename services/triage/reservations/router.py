@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query, status
 
 from services.triage.audit.service import Trail, audited
-from services.triage.base import PathIdempotency
+from services.triage.base import Idempotency
 from services.triage.capacity_client import CapacityApi
 from services.triage.reservations import service
 from services.triage.reservations.schemas import (
@@ -39,7 +39,7 @@ async def reserve_place(
     sessions: Sessions,
     client: CapacityApi,
     settings: AppSettings,
-    idempotency: PathIdempotency,
+    idempotency: Idempotency,
     trail: Annotated[Trail, audited("reserve")],
 ) -> object:
     """Hold a place at `facility_id` for the referral until the provider answers or
