@@ -114,7 +114,8 @@ def create_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.components = list(components)
     for component in components:
-        if component.api_key_resolver is not None:
+        # The first wins: capacity's own database lookup, where it runs in this process.
+        if component.api_key_resolver is not None and not hasattr(app.state, "api_key_resolver"):
             app.state.api_key_resolver = component.api_key_resolver
         for router in component.routers:
             app.include_router(router)

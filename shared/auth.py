@@ -49,6 +49,21 @@ class Principal:
     def belongs_to(self, organisation_id: uuid.UUID) -> bool:
         return self.org is not None and self.org == organisation_id
 
+    @classmethod
+    def of_api_key(
+        cls, key_id: uuid.UUID | str, label: str, organisation_id: uuid.UUID, scopes: list[str]
+    ) -> Principal:
+        """The caller an API key stands for: a provider system of its organisation, limited
+        to the key's scopes."""
+        return cls(
+            sub=f"apikey:{key_id}",
+            name=label,
+            org=organisation_id,
+            roles=frozenset({"provider"}),
+            via="api_key",
+            scopes=frozenset(scopes),
+        )
+
 
 ApiKeyResolver = Callable[[AsyncSession, str], Awaitable[Principal | None]]
 

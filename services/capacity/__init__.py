@@ -15,6 +15,7 @@ from services.capacity.capacity.staleness import ttl_seconds
 from services.capacity.facilities.router import router as facilities_router
 from services.capacity.holds import service as holds
 from services.capacity.holds.router import router as holds_router
+from services.capacity.organisations.router import introspection
 from services.capacity.organisations.router import router as organisations_router
 from services.capacity.organisations.service import resolve_api_key
 from services.capacity.regions.router import router as regions_router
@@ -53,6 +54,7 @@ def component(settings: Settings) -> Component:
         routers=[
             regions_router,
             organisations_router,
+            introspection,
             facilities_router,
             capacity_router,
             availability_router,

@@ -16,6 +16,7 @@ from services.notify.subscriptions.router import router as subscriptions_router
 from services.notify.waiting import wait_for_event
 from shared import metrics
 from shared.app import Component, Loop
+from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
 
 POLL_SECONDS = 0.5
@@ -63,6 +64,7 @@ def component(settings: Settings) -> Component:
         name="notify",
         routers=[subscriptions_router, deliveries_router, stream_router],
         migrations=MIGRATIONS,
+        api_key_resolver=RemoteApiKeys(settings),
         loops=[
             Loop("notify.listen", RESTART_SECONDS, _listen),
             Loop("notify.relay", RESTART_SECONDS, _relay),

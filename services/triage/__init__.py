@@ -16,6 +16,7 @@ from services.triage.reservations import service as reservations
 from services.triage.reservations.router import router as reservations_router
 from services.triage.stats.router import router as stats_router
 from shared.app import Component, Loop
+from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
 
 GAUGE_INTERVAL_SECONDS = 15.0
@@ -43,6 +44,7 @@ def component(settings: Settings) -> Component:
             stats_router,
         ],
         migrations=MIGRATIONS,
+        api_key_resolver=RemoteApiKeys(settings),
         loops=[
             Loop(
                 "triage.expire_reservations", settings.sweep_interval_seconds, _expire_reservations

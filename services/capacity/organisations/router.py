@@ -7,12 +7,14 @@ from services.capacity.organisations import service
 from services.capacity.organisations.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
+    ApiKeyIntrospection,
+    ApiKeyIntrospectionIn,
     ApiKeyOut,
     OrganisationIn,
     OrganisationKind,
     OrganisationOut,
 )
-from shared.auth import Admin, AnyRole, CurrentPrincipal, authenticated_router
+from shared.auth import Admin, AnyRole, CurrentPrincipal, ServiceCaller, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, page
@@ -106,3 +108,20 @@ async def revoke_api_key(
     """Revoke an API key; it is refused from the next request on."""
     key = await service.revoke_api_key(session, principal, organisation_id, key_id)
     return ApiKeyOut.model_validate(key)
+
+
+introspection = authenticated_router(prefix="/api/v1/api-keys", tags=["organisations"])
+
+
+@introspection.post(
+    "/introspect",
+    response_model=ApiKeyIntrospection,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def introspect_api_key(
+    body: ApiKeyIntrospectionIn, _: ServiceCaller, session: DbSession
+) -> ApiKeyIntrospection:
+    """For the other services: the organisation and scopes of an active API key; 404 for
+    an unknown or revoked key."""
+    record = await service.introspect(session, body.key)
+    return ApiKeyIntrospection.model_validate(record, from_attributes=True)

@@ -9,9 +9,9 @@ from shared.schemas import Latitude, Longitude
 OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EightDigits = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
-SCOPES = ("capacity:write", "facilities:write", "subscriptions:write")
+SCOPES = ("capacity:write", "facilities:write", "reservations:write", "subscriptions:write")
 # subscriptions:write lets a provider's system subscribe to notify's webhooks.
-Scope = Literal["capacity:write", "facilities:write", "subscriptions:write"]
+Scope = Literal["capacity:write", "facilities:write", "reservations:write", "subscriptions:write"]
 
 
 class OrganisationIn(BaseModel):
@@ -61,3 +61,18 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The key itself, shown only in this answer.")
+
+
+class ApiKeyIntrospectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ApiKeyIntrospection(BaseModel):
+    """Who an API key stands for, for the other services; never the key itself."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    label: str
+    scopes: list[str]

@@ -81,16 +81,17 @@ async def revoke_api_key(
     return key
 
 
+async def introspect(session: AsyncSession, key: str) -> ApiKey:
+    """The active key record behind `key`; 404 when unknown or revoked."""
+    record = await repository.active_api_key(session, hash_api_key(key))
+    if record is None:
+        raise NotFound("No active API key matches.")
+    return record
+
+
 async def resolve_api_key(session: AsyncSession, key: str) -> Principal | None:
-    """The caller an API key stands for: a provider of its organisation, limited to its scopes."""
+    """The caller an API key stands for, from this service's own table."""
     record = await repository.active_api_key(session, hash_api_key(key))
     if record is None:
         return None
-    return Principal(
-        sub=f"apikey:{record.id}",
-        name=record.label,
-        org=record.organisation_id,
-        roles=frozenset({"provider"}),
-        via="api_key",
-        scopes=frozenset(record.scopes),
-    )
+    return Principal.of_api_key(record.id, record.label, record.organisation_id, record.scopes)
