@@ -314,25 +314,15 @@ async def accept(
             "The place is no longer held at the capacity service.",
             extra={"reservation_status": reservation.status, "hold_status": exc.hold_status},
         ) from exc
-    actor = Actor.of(principal)
-    finish(reservation, "accepted", actor=actor, at=now)
-    from_status = referral.status
-    await lifecycle.transition(
+    await _conclude(
         session,
+        reservation,
         referral,
-        "placed",
-        actor=actor,
+        "accepted",
+        to_status="placed",
         action="accept",
-        detail={
-            "reservation_id": str(reservation.id),
-            "facility_id": str(reservation.facility_id),
-            "facility_name": reservation.facility_name,
-        },
-        reservation=reservation,
+        actor=Actor.of(principal),
         at=now,
-    )
-    await events.publish_reservation(
-        session, "reservation.accepted", referral, reservation, from_status
     )
     return reservation, referral
 
@@ -363,27 +353,18 @@ async def decline(
             "The place was already taken at the capacity service; it cannot be declined.",
             extra={"reservation_status": reservation.status, "hold_status": exc.hold_status},
         ) from exc
-    actor = Actor.of(principal)
-    finish(reservation, "declined", actor=actor, at=now, reason_code=reason_code, note=note)
-    from_status = referral.status
-    await lifecycle.transition(
+    await _conclude(
         session,
+        reservation,
         referral,
-        "searching",
-        actor=actor,
+        "declined",
+        to_status="searching",
         action="decline",
-        detail={
-            "reservation_id": str(reservation.id),
-            "facility_id": str(reservation.facility_id),
-            "facility_name": reservation.facility_name,
-            "reason_code": reason_code,
-            "note": note,
-        },
-        reservation=reservation,
+        actor=Actor.of(principal),
         at=now,
-    )
-    await events.publish_reservation(
-        session, "reservation.declined", referral, reservation, from_status
+        detail={**place_detail(reservation), "reason_code": reason_code, "note": note},
+        reason_code=reason_code,
+        note=note,
     )
     return reservation, referral
 
@@ -464,25 +445,15 @@ async def expire_due(
         except HoldEnded:
             await _repair_committed(session, reservation, referral, now)
             continue
-        finish(reservation, "expired", actor=SYSTEM, at=now)
-        from_status = referral.status
-        if lifecycle.may_become(referral.status, "searching"):
-            await lifecycle.transition(
-                session,
-                referral,
-                "searching",
-                actor=SYSTEM,
-                action="expire",
-                detail={
-                    "reservation_id": str(reservation.id),
-                    "facility_id": str(reservation.facility_id),
-                    "facility_name": reservation.facility_name,
-                },
-                reservation=reservation,
-                at=now,
-            )
-        await events.publish_reservation(
-            session, "reservation.expired", referral, reservation, from_status
+        await _conclude(
+            session,
+            reservation,
+            referral,
+            "expired",
+            to_status="searching",
+            action="expire",
+            actor=SYSTEM,
+            at=now,
         )
         await audit.record(
             session,
@@ -500,22 +471,67 @@ async def _repair_committed(
     """The capacity service says the hold was committed — an accept whose answer was lost
     after capacity took it. The patient has the place: record it as accepted."""
     log.error("expiring a reservation whose hold was committed; recording it as accepted")
-    finish(reservation, "accepted", actor=SYSTEM, at=now)
-    from_status = referral.status
-    if lifecycle.may_become(referral.status, "placed"):
-        await lifecycle.transition(
-            session,
-            referral,
-            "placed",
-            actor=SYSTEM,
-            action="accept",
-            detail={"reservation_id": str(reservation.id), "repaired": True},
-            reservation=reservation,
-            at=now,
-        )
-    await events.publish_reservation(
-        session, "reservation.accepted", referral, reservation, from_status
+    await _conclude(
+        session,
+        reservation,
+        referral,
+        "accepted",
+        to_status="placed",
+        action="accept",
+        actor=SYSTEM,
+        at=now,
+        detail={"reservation_id": str(reservation.id), "repaired": True},
     )
     await audit.record(
         session, SYSTEM_PRINCIPAL, action="accept", object_type="referral", object_id=referral.id
+    )
+
+
+OUTCOME_EVENTS = {
+    "accepted": "reservation.accepted",
+    "declined": "reservation.declined",
+    "expired": "reservation.expired",
+}
+
+
+def place_detail(reservation: Reservation) -> dict[str, Any]:
+    """What a timeline entry says of the reserved place."""
+    return {
+        "reservation_id": str(reservation.id),
+        "facility_id": str(reservation.facility_id),
+        "facility_name": reservation.facility_name,
+    }
+
+
+async def _conclude(
+    session: AsyncSession,
+    reservation: Reservation,
+    referral: Referral,
+    outcome: str,
+    *,
+    to_status: str,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    detail: dict[str, Any] | None = None,
+    reason_code: str | None = None,
+    note: str | None = None,
+) -> None:
+    """End the reservation with `outcome`, move its referral to `to_status` where it still
+    may go there, and publish the outcome's event — all in the caller's transaction."""
+    finish(reservation, outcome, actor=actor, at=at, reason_code=reason_code, note=note)
+    from_status = referral.status
+    if lifecycle.may_become(referral.status, to_status):
+        await lifecycle.transition(
+            session,
+            referral,
+            to_status,
+            actor=actor,
+            action=action,
+            detail=place_detail(reservation) if detail is None else detail,
+            reservation=reservation,
+            at=at,
+        )
+    await events.publish_reservation(
+        session, OUTCOME_EVENTS[outcome], referral, reservation, from_status
     )
