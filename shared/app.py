@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from shared import audit, metrics, outbox
+from shared import audit, docs, metrics, outbox
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
 from shared.errors import install_handlers
@@ -104,11 +104,9 @@ def create_app(
                     await hook(app)
             await database.dispose()
 
-    app = FastAPI(
-        title="Zorgplek" if name == "zorgplek" else f"Zorgplek {name}",
-        version="1",
-        lifespan=lifespan,
-    )
+    title = "Zorgplek" if name == "zorgplek" else f"Zorgplek {name}"
+    # FastAPI's own /docs and /redoc load their scripts from a CDN; ours ship in a package.
+    app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.started = False
     app.state.token_verifier = TokenVerifier(settings)
@@ -122,6 +120,7 @@ def create_app(
     install_handlers(app)
     app.add_middleware(RequestMiddleware, service=name)
     app.include_router(_probes(migration_sets))
+    app.include_router(docs.router(title))
     return app
 
 

@@ -20,9 +20,14 @@ FINAL_WRITE_SECONDS = 1.0
 class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
-    def __init__(self, frames: AsyncIterator[bytes], dropped: asyncio.Event) -> None:
+    def __init__(
+        self, frames: AsyncIterator[bytes], dropped: asyncio.Event, status_code: int = 200
+    ) -> None:
+        # `status_code` keeps Starlette's signature: OpenAPI reads a route's default status
+        # from its response class's constructor.
         super().__init__(
             frames,
+            status_code=status_code,
             headers={
                 "cache-control": "no-cache",
                 # Proxies such as nginx must pass each event on as it is written.
