@@ -53,10 +53,11 @@ def session_cookie(settings: Settings, app: Any) -> SessionCookie:
         name: str | None = None,
         practice: tuple[float, float] | None = None,
         organisation_name: str | None = None,
+        sub: str | None = None,
     ) -> str:
         token = issue_token(
             settings,
-            sub=f"{role}-{uuid.uuid4().hex[:6]}",
+            sub=sub or f"{role}-{uuid.uuid4().hex[:6]}",
             name=name or f"Test {role}",
             roles=[role],
             org=org,

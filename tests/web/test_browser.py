@@ -5,6 +5,7 @@ screens, and a screenshot of every page at 1280 and 768 px. Any console error fa
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from services.web.core.render import when
 from shared.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import HAARLEM, create_facility, create_organisation, report, report_body
 from tests.web.conftest import SessionCookie, Tab, Tabs
+from tests.web.test_dates import MOMENTS, NOW
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
 
@@ -306,4 +309,19 @@ async def test_dev_sign_in_chooses_a_demo_user(
     await expect(page.locator(".who-name")).to_have_text("E. Mulder")
     await page.get_by_role("button", name="Uitloggen").click()
     await expect(page.locator(".notice")).to_have_text("U bent uitgelogd.")
+    tab.assert_no_console_errors()
+
+
+async def test_the_live_script_writes_a_moment_as_the_server_does(
+    tabs: Tabs, session_cookie: SessionCookie
+) -> None:
+    tab = await tabs(session_cookie("referrer"))
+    await tab.page.goto("/aanmeldingen")
+    for name, moment, expected in MOMENTS:
+        iso = moment.isoformat() if isinstance(moment, datetime) else str(moment)
+        written = await tab.page.evaluate(
+            "([at, now]) => window.zorgplek.when(Date.parse(at), Date.parse(now))",
+            [iso, NOW.isoformat()],
+        )
+        assert written == expected == when(moment, NOW), name
     tab.assert_no_console_errors()

@@ -17,21 +17,28 @@ STATUS_MESSAGES = {
     429: "Te veel verzoeken tegelijk. Wacht even en probeer het opnieuw.",
     503: "Zorgplek is even niet bereikbaar. Probeer het over een minuut opnieuw.",
 }
-NOTICES = {
-    "opgeslagen": "Opgeslagen.",
-    "aangemeld": "De aanmelding is verstuurd. U ziet hier live hoe het ermee staat.",
-    "gereserveerd": "De plek is gereserveerd. De zorgaanbieder beslist over de opname.",
-    "opgepakt": "U heeft deze aanmelding opgepakt.",
-    "advies": "Het advies is vastgelegd; de verwijzer houdt de zorg.",
-    "overgedragen": "De aanmelding is overgedragen.",
-    "geannuleerd": "De aanmelding is geannuleerd.",
-    "geaccepteerd": "De reservering is geaccepteerd; de patiënt is geplaatst.",
-    "afgewezen": "De reservering is afgewezen; het RAP zoekt verder.",
-    "uitgelogd": "U bent uitgelogd.",
-    "verlopen": "Deze reservering is intussen verlopen of ingetrokken; er is niets gewijzigd.",
-    "plek-bezet": "Deze plek is net niet meer vrij. Kies een andere plek uit de lijst.",
-    "advies-leeg": "Schrijf eerst het advies op; er is niets vastgelegd.",
-    "plek-weg": "Deze plek was net niet meer vrij. Uw aanmelding staat in de wachtrij van het RAP.",
+# What a redirect's `?melding=` says: good news in green, a warning in amber.
+NOTICES: dict[str, tuple[str, str]] = {
+    "opgeslagen": ("good", "Opgeslagen."),
+    "aangemeld": ("good", "De aanmelding is verstuurd. U ziet hier live hoe het ermee staat."),
+    "gereserveerd": ("good", "De plek is gereserveerd. De zorgaanbieder beslist over de opname."),
+    "opgepakt": ("good", "U heeft deze aanmelding opgepakt."),
+    "advies": ("good", "Het advies is vastgelegd; de verwijzer houdt de zorg."),
+    "overgedragen": ("good", "De aanmelding is overgedragen."),
+    "geannuleerd": ("good", "De aanmelding is geannuleerd."),
+    "geaccepteerd": ("good", "De reservering is geaccepteerd; de patiënt is geplaatst."),
+    "afgewezen": ("good", "De reservering is afgewezen; het RAP zoekt verder."),
+    "uitgelogd": ("good", "U bent uitgelogd."),
+    "verlopen": (
+        "warn",
+        "Deze reservering is intussen verlopen of ingetrokken; er is niets gewijzigd.",
+    ),
+    "plek-bezet": ("warn", "Deze plek is net niet meer vrij. Kies een andere plek uit de lijst."),
+    "advies-leeg": ("warn", "Schrijf eerst het advies op; er is niets vastgelegd."),
+    "plek-weg": (
+        "warn",
+        "Deze plek was net niet meer vrij. Uw aanmelding staat in de wachtrij van het RAP.",
+    ),
 }
 SERVER_ERROR = "Er ging iets mis bij Zorgplek. Probeer het over een minuut opnieuw."
 
@@ -97,7 +104,7 @@ DECLINE_REASONS = {
 }
 ACTIONS = {
     "create": "aangemeld",
-    "claim": "opgepakt door triagist",
+    "claim": "opgepakt",
     "advise": "advies gegeven",
     "search": "zoekt plek",
     "reserve": "plek gereserveerd",

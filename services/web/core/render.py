@@ -3,7 +3,7 @@ distances and codes. A page's `live` block doubles as the fragment live updates 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from services.web.core import messages
 from services.web.core.session import CSRF_FIELD
 
 FRAGMENT_HEADER = "x-zorgplek-fragment"
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+RELATIVE_DAYS = {0: "vandaag", 1: "morgen", -1: "gisteren"}
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -61,20 +63,57 @@ def ago(value: Any, now: datetime | None = None) -> str:
 
 
 def clock(value: Any) -> str:
-    """'14:05' in Dutch time."""
+    """'14:05' in Dutch time, for a moment known to be today."""
     moment = as_datetime(value)
     return moment.astimezone(local_zone()).strftime("%H:%M") if moment else ""
 
 
-def when(value: Any) -> str:
-    """'ma 23 nov 14:05' in Dutch time."""
+def _day_words(day: date, today: date) -> str:
+    """'vandaag', 'morgen', 'gisteren', else 'ma 7 dec' (with the year when not this one)."""
+    offset = (day - today).days
+    if offset in RELATIVE_DAYS:
+        return RELATIVE_DAYS[offset]
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def when(value: Any, now: datetime | None = None) -> str:
+    """A moment as a Dutch person reads it: '14:05' today, 'morgen 02:05',
+    'gisteren 23:10', else 'ma 7 dec 00:00'. The live script's `when` says the same."""
     moment = as_datetime(value)
     if moment is None:
         return ""
-    local = moment.astimezone(local_zone())
-    return (
-        f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} "
-        f"{local.strftime('%H:%M')}"
+    zone = local_zone()
+    local = moment.astimezone(zone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    time_of_day = local.strftime("%H:%M")
+    if local.date() == today:
+        return time_of_day
+    return f"{_day_words(local.date(), today)} {time_of_day}"
+
+
+def day(value: Any, now: datetime | None = None) -> str:
+    """A calendar date (a planned admission): 'vandaag', 'morgen', else 'ma 7 dec'."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            return ""
+    return _day_words(value, (now or datetime.now(UTC)).astimezone(local_zone()).date())
+
+
+def time_tag(value: Any) -> Markup:
+    """`<time datetime=… data-when>morgen 02:05</time>`: the live script keeps the day right
+    when the page stays open past midnight."""
+    moment = as_datetime(value)
+    if moment is None:
+        return Markup("")
+    return Markup('<time datetime="{}" data-when>{}</time>').format(
+        moment.isoformat(), when(moment)
     )
 
 
@@ -103,6 +142,8 @@ def environment() -> Environment:
         ago=ago,
         clock=clock,
         when=when,
+        day=day,
+        time_tag=time_tag,
         km=km,
         iso=iso,
         place_type=messages.place_type_name,

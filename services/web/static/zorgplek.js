@@ -9,6 +9,44 @@
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
+  // Moments in Dutch time, as the server writes them (services/web/core/render.py `when`):
+  // "14:05" today, "morgen 02:05", "gisteren 23:10", else "ma 7 dec 00:00".
+  var WEEKDAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"];
+  var MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
+  var RELATIVE_DAYS = { "0": "vandaag", "1": "morgen", "-1": "gisteren" };
+  var DUTCH_TIME = new Intl.DateTimeFormat("nl-NL", {
+    timeZone: "Europe/Amsterdam", year: "numeric", month: "numeric", day: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+
+  function dutchParts(ms) {
+    var parts = {};
+    DUTCH_TIME.formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = Number(p.value); });
+    return parts;
+  }
+
+  function when(ms, nowMs) {
+    var at = dutchParts(ms);
+    var today = dutchParts(nowMs === undefined ? Date.now() : nowMs);
+    var time = pad(at.hour) + ":" + pad(at.minute);
+    var day = Date.UTC(at.year, at.month - 1, at.day);
+    var offset = Math.round((day - Date.UTC(today.year, today.month - 1, today.day)) / 86400000);
+    if (offset === 0) { return time; }
+    if (RELATIVE_DAYS[String(offset)]) { return RELATIVE_DAYS[String(offset)] + " " + time; }
+    var text = WEEKDAYS[(new Date(day).getUTCDay() + 6) % 7] + " " + at.day + " " + MONTHS[at.month - 1];
+    return (at.year === today.year ? text : text + " " + at.year) + " " + time;
+  }
+
+  // <time data-when datetime="..."> keeps saying the right day when the page stays open
+  // past midnight.
+  function relabel() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-when]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(at)) { el.textContent = when(at, now); }
+    });
+  }
+
   function duration(ms) {
     var s = Math.floor(Math.abs(ms) / 1000);
     var h = Math.floor(s / 3600);
@@ -82,6 +120,7 @@
         restoreTyped(typed);
         region.setAttribute("data-refreshed", String(Date.now()));
         tick();
+        relabel();
         if (focused) {
           var again = document.getElementById(focused);
           if (again) { again.focus(); }
@@ -145,9 +184,13 @@
     });
   }
 
+  window.zorgplek = { when: when };
+
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
+    relabel();
+    setInterval(relabel, 60000);
     listen();
     focusErrors();
     guardForms();
