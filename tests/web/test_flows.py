@@ -97,7 +97,10 @@ async def test_the_triagist_searches_supra_regionally_and_gives_advice(
     assert claimed.headers["location"] == f"/wachtrij/{referral_id}?melding=opgepakt"
     own = await web.get(f"/wachtrij/{referral_id}")
     assert "Geen passende plek gevonden" in own.text
-    wider = await web.get(f"/wachtrij/{referral_id}?bereik=bovenregionaal")
+    widened = await web.post(
+        f"/wachtrij/{referral_id}/bovenregionaal", data={"csrf": csrf_of(own.text)}
+    )
+    wider = await web.get(widened.headers["location"])
     assert f'data-match="{far["id"]}"' in wider.text
     assert "Kliniek Verweg" in wider.text
     assert "bovenregionaal</span>" in wider.text  # marked escalated

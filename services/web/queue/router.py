@@ -48,14 +48,14 @@ async def claim(request: Request, referral_id: uuid.UUID) -> Response:
 
 @router.get("/wachtrij/{referral_id}")
 async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
-    """A referral for the triagist: matches with reasons, actions and the timeline."""
+    """A referral for the triagist: matches with reasons, actions and the timeline. It
+    changes nothing: `?bereik=bovenregionaal` shows what the form below found."""
     viewer = require(request, "triagist")
-    scope = request.query_params.get("bereik", "regio")
-    if scope not in service.SCOPES:
-        scope = "regio"
+    asked = request.query_params.get("bereik", "regio")
     referral, timeline, matches, match_error = await service.referral_page(
-        viewer.api, str(referral_id), scope, viewer.principal.sub
+        viewer.api, str(referral_id), asked, viewer.principal.sub
     )
+    scope = service.shown_scope(referral, asked)
     return render(
         request,
         "queue/referral.html",
@@ -71,6 +71,15 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
             "live_events": QUEUE_EVENTS,
         },
     )
+
+
+@router.post("/wachtrij/{referral_id}/bovenregionaal")
+async def search_wider(request: Request, referral_id: uuid.UUID) -> Response:
+    """Search beyond the region (recorded in the timeline): a form, never a link, so no
+    other site can escalate a referral."""
+    viewer = require(request, "triagist")
+    await service.escalate(viewer.api, str(referral_id))
+    return RedirectResponse(f"/wachtrij/{referral_id}?bereik=bovenregionaal", status_code=303)
 
 
 @router.post("/wachtrij/{referral_id}/reserveren")

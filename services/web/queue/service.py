@@ -40,7 +40,8 @@ async def referral_page(
     api: Api, referral_id: str, scope: str, me: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, str | None]:
     """The referral, its timeline, and its ranked matches while its assignee (`me`) is
-    looking for a place."""
+    looking for a place. Reading never escalates: the supra-regional matches are shown
+    only once `escalate` has widened the search."""
     referral, timeline = await asyncio.gather(
         api.get(f"/api/v1/referrals/{referral_id}"),
         api.get(f"/api/v1/referrals/{referral_id}/events"),
@@ -50,17 +51,25 @@ async def referral_page(
         return referral, timeline["items"], None, None
     try:
         found = await api.get(
-            f"/api/v1/referrals/{referral_id}/matches", params={"scope": SCOPES[scope]}
+            f"/api/v1/referrals/{referral_id}/matches",
+            params={"scope": SCOPES[shown_scope(referral, scope)]},
         )
     except ApiError as exc:
         return referral, timeline["items"], None, exc.message
-    if scope == "bovenregionaal" and not referral.get("escalated_at"):
-        # The first supra-regional search marks the referral escalated: show it so.
-        referral, timeline = await asyncio.gather(
-            api.get(f"/api/v1/referrals/{referral_id}"),
-            api.get(f"/api/v1/referrals/{referral_id}/events"),
-        )
     return referral, timeline["items"], found, None
+
+
+def shown_scope(referral: dict[str, Any], asked: str) -> str:
+    """The scope a page shows: supra-regional only for an escalated referral."""
+    return (
+        "bovenregionaal" if asked == "bovenregionaal" and referral.get("escalated_at") else "regio"
+    )
+
+
+async def escalate(api: Api, referral_id: str) -> None:
+    """Widen the search beyond the region: the first supra-regional search marks the
+    referral escalated in its timeline."""
+    await api.get(f"/api/v1/referrals/{referral_id}/matches", params={"scope": "supraregional"})
 
 
 async def reserve(api: Api, referral_id: str, facility_id: str) -> dict[str, Any]:
