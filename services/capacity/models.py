@@ -2,7 +2,7 @@
 
 from services.capacity.base import Base, idempotency_keys
 from services.capacity.capacity.models import CapacityReport, CapacityState
-from services.capacity.facilities.models import Facility
+from services.capacity.facilities.models import Facility, FacilityIdentifier
 from services.capacity.holds.models import Hold
 from services.capacity.organisations.models import ApiKey, Organisation
 
@@ -12,6 +12,7 @@ __all__ = [
     "CapacityReport",
     "CapacityState",
     "Facility",
+    "FacilityIdentifier",
     "Hold",
     "Organisation",
     "idempotency_keys",

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, Float, ForeignKey, String, func
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.capacity.base import Base
 
@@ -25,3 +25,22 @@ class Facility(Base):
     features: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     admission_hours: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    identifiers: Mapped[list["FacilityIdentifier"]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(FacilityIdentifier.system, FacilityIdentifier.value)",
+    )
+
+
+class FacilityIdentifier(Base):
+    """A code another system knows the facility by (AGB, URA, a FHIR Location id): one
+    (system, value) pair names at most one facility in all of Zorgplek."""
+
+    __tablename__ = "facility_identifiers"
+
+    system: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
+    )

@@ -5,7 +5,7 @@ from fastapi import Query, status
 
 from services.capacity.base import Idempotency
 from services.capacity.facilities import service
-from services.capacity.facilities.schemas import FacilityIn, FacilityOut
+from services.capacity.facilities.schemas import FacilityIn, FacilityOut, FacilityPatch
 from shared.auth import AnyRole, CurrentPrincipal, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
@@ -19,7 +19,7 @@ router = authenticated_router(prefix="/api/v1/facilities", tags=["facilities"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=FacilityOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_facility(
     body: FacilityIn, principal: CurrentPrincipal, session: DbSession, idempotency: Idempotency
@@ -59,4 +59,18 @@ async def list_facilities(
 @router.get("/{facility_id}", response_model=FacilityOut, responses=problem_responses(401, 404))
 async def get_facility(facility_id: uuid.UUID, _: AnyRole, session: DbSession) -> FacilityOut:
     """One facility."""
-    return FacilityOut.model_validate(await service.get(session, facility_id))
+    return FacilityOut.model_validate(await service.detail(session, facility_id))
+
+
+@router.patch(
+    "/{facility_id}",
+    response_model=FacilityOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_facility(
+    facility_id: uuid.UUID, body: FacilityPatch, principal: CurrentPrincipal, session: DbSession
+) -> FacilityOut:
+    """Change a location (an admin, or its own provider; an API key needs
+    `facilities:write`). Only the fields sent change; `identifiers` replaces the list."""
+    facility = await service.update(session, principal, facility_id, body)
+    return FacilityOut.model_validate(facility)

@@ -14,6 +14,29 @@ from shared.schemas import (
 )
 
 AdmissionHours = Literal["24/7", "office"]
+MAX_IDENTIFIERS = 20
+
+
+class Identifier(BaseModel):
+    """A code another system knows the facility by: AGB (`http://fhir.nl/fhir/NamingSystem/agb-z`),
+    URA (`http://fhir.nl/fhir/NamingSystem/ura`) or a provider system's own URI."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    system: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
+        ),
+    ] = Field(description="An absolute URI naming the code system, e.g. urn:oid:… or https://….")
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+def _distinct_identifiers(value: list[Identifier]) -> list[Identifier]:
+    pairs = [(i.system, i.value) for i in value]
+    if len(set(pairs)) != len(pairs):
+        raise ValueError("each (system, value) pair may appear only once")
+    return sorted(value, key=lambda i: (i.system, i.value))
 
 
 class FacilityIn(BaseModel):
@@ -29,6 +52,12 @@ class FacilityIn(BaseModel):
     place_types: list[str] = Field(min_length=1)
     features: list[str] = Field(default_factory=list)
     admission_hours: AdmissionHours = "24/7"
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS)
+
+    @field_validator("identifiers")
+    @classmethod
+    def _identifiers(cls, value: list[Identifier]) -> list[Identifier]:
+        return _distinct_identifiers(value)
 
     @field_validator("region_code")
     @classmethod
@@ -60,4 +89,19 @@ class FacilityOut(BaseModel):
     place_types: list[str]
     features: list[str]
     admission_hours: str
+    identifiers: list[Identifier]
     created_at: datetime
+
+
+class FacilityPatch(BaseModel):
+    """A change to a facility: only the fields given change; `identifiers` replaces the
+    whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifiers: list[Identifier] | None = Field(default=None, max_length=MAX_IDENTIFIERS)
+
+    @field_validator("identifiers")
+    @classmethod
+    def _identifiers(cls, value: list[Identifier] | None) -> list[Identifier] | None:
+        return None if value is None else _distinct_identifiers(value)
