@@ -15,11 +15,10 @@ from markupsafe import Markup
 
 from services.web.core import messages
 from services.web.core.session import CSRF_FIELD
+from shared import care_rules
 
 FRAGMENT_HEADER = "x-zorgplek-fragment"
-WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 RELATIVE_DAYS = {0: "vandaag", 1: "morgen", -1: "gisteren"}
-MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 @cache
@@ -68,32 +67,16 @@ def clock(value: Any) -> str:
     return moment.astimezone(local_zone()).strftime("%H:%M") if moment else ""
 
 
-def _day_words(day: date, today: date) -> str:
-    """'vandaag', 'morgen', 'gisteren', else 'ma 7 dec' (with the year when not this one)."""
-    offset = (day - today).days
-    if offset in RELATIVE_DAYS:
-        return RELATIVE_DAYS[offset]
-    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
-    return text if day.year == today.year else f"{text} {day.year}"
-
-
 def when(value: Any, now: datetime | None = None) -> str:
-    """A moment as a Dutch person reads it: '14:05' today, 'morgen 02:05',
-    'gisteren 23:10', else 'ma 7 dec 00:00'. The live script's `when` says the same."""
+    """A moment as a Dutch person reads it — '14:05' today, 'morgen 02:05', else
+    'ma 7 dec 00:00' — by the kernel's one rule; the live script's `when` says the same."""
     moment = as_datetime(value)
-    if moment is None:
-        return ""
-    zone = local_zone()
-    local = moment.astimezone(zone)
-    today = (now or datetime.now(UTC)).astimezone(zone).date()
-    time_of_day = local.strftime("%H:%M")
-    if local.date() == today:
-        return time_of_day
-    return f"{_day_words(local.date(), today)} {time_of_day}"
+    return care_rules.when(moment, now or datetime.now(UTC)) if moment else ""
 
 
 def day(value: Any, now: datetime | None = None) -> str:
-    """A calendar date (a planned admission): 'vandaag', 'morgen', else 'ma 7 dec'."""
+    """A calendar date (a planned admission): 'vandaag', 'morgen', 'gisteren', else
+    'ma 7 dec' (with the year when it is another)."""
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
@@ -103,7 +86,14 @@ def day(value: Any, now: datetime | None = None) -> str:
             value = date.fromisoformat(str(value))
         except ValueError:
             return ""
-    return _day_words(value, (now or datetime.now(UTC)).astimezone(local_zone()).date())
+    today = (now or datetime.now(UTC)).astimezone(local_zone()).date()
+    offset = (value - today).days
+    if offset in RELATIVE_DAYS:
+        return RELATIVE_DAYS[offset]
+    text = (
+        f"{care_rules.WEEKDAYS[value.weekday()]} {value.day} {care_rules.MONTHS[value.month - 1]}"
+    )
+    return text if value.year == today.year else f"{text} {value.year}"
 
 
 def time_tag(value: Any) -> Markup:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from services.web.core.render import WEEKDAYS, as_datetime, local_zone
+from services.web.core.render import as_datetime, local_zone
+from shared.care_rules import WEEKDAYS
 
 WIDTH, HEIGHT = 360, 170
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 26
