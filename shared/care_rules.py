@@ -40,6 +40,7 @@ WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 Rule = Literal["admission_hours", "single_sex"]
+Sex = Literal["female", "male", "other", "unknown"]
 
 
 @cache
@@ -166,6 +167,14 @@ class Screen:
         if not refusals and not warnings and admits_from is None:
             return ELIGIBLE
         return Verdict(tuple(refusals), tuple(warnings), admits_from)
+
+    def ruled_out(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What makes any location ineligible for this patient by itself: the admission-hours
+        kinds, and the features. A search leaves these out in its query, so its pages hold
+        only eligible places; `assess` then says the same of every place it returns."""
+        hours = frozenset(h for h in ADMISSION_HOURS if self._admission(h)[1] is not None)
+        features = frozenset(f for f in SINGLE_SEX if not self.assess("24/7", (f,)).eligible)
+        return hours, features
 
     def _admission(self, admission_hours: str) -> tuple[datetime | None, Finding | None]:
         known = self._hours.get(admission_hours)

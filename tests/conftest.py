@@ -4,7 +4,8 @@ import asyncio
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import uvicorn
 from services.cli import components
 from shared.app import create_app
 from shared.auth import issue_token
+from shared.clock import current_time
 from shared.settings import Settings
 from tests.database import fresh_database, truncate_all
 
@@ -91,6 +93,20 @@ async def _clean(request: pytest.FixtureRequest) -> None:
     """Every test that touches the database starts from empty tables."""
     if {"app", "database_url", "client", "live_url"} & set(request.fixturenames):
         await truncate_all(request.getfixturevalue("database_url"), SCHEMAS)
+
+
+Clock = Callable[[datetime], None]
+
+
+@pytest.fixture
+def clock(app: Any) -> Iterator[Clock]:
+    """`clock(moment)` sets the time that endpoints taking `Now` see, until the test ends."""
+
+    def move(moment: datetime) -> None:
+        app.dependency_overrides[current_time] = lambda: moment
+
+    yield move
+    app.dependency_overrides.pop(current_time, None)
 
 
 @pytest.fixture

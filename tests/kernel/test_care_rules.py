@@ -329,3 +329,26 @@ def test_one_screen_judges_many_locations_alike() -> None:
     assert [v.eligible for v in verdicts] == [False, True, False]
     assert verdicts[0] == verdicts[2]
     assert verdicts[1] == care_rules.ELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("sex", "due_at", "hours", "features"),
+    [
+        pytest.param(None, None, set(), set(), id="no-patient"),
+        pytest.param("female", None, set(), {"male_only"}, id="female"),
+        pytest.param("male", None, set(), {"female_only"}, id="male"),
+        pytest.param("unknown", None, set(), set(), id="unknown-only-warned"),
+        pytest.param(None, ams(2026, 12, 5, 4, 11), {"office"}, set(), id="due-before-monday"),
+        pytest.param(None, MONDAY_8, set(), set(), id="due-at-monday"),
+    ],
+)
+def test_what_a_search_leaves_out_in_its_query(
+    sex: str | None, due_at: datetime | None, hours: set[str], features: set[str]
+) -> None:
+    screen = Screen(now=SATURDAY_NIGHT, sex=sex, due_at=due_at)
+    assert screen.ruled_out() == (hours, features)
+    # and each left out alone is exactly what `assess` refuses
+    for kind in care_rules.ADMISSION_HOURS:
+        assert screen.assess(kind, ()).eligible is (kind not in hours)
+    for feature in care_rules.SINGLE_SEX:
+        assert screen.assess("24/7", (feature,)).eligible is (feature not in features)

@@ -42,6 +42,9 @@ class SearchFilter:
     features: Sequence[str]
     min_free: int
     include_stale: bool
+    # Left out by the care rules for the patient searched for (see shared.care_rules).
+    ruled_out_hours: Collection[str] = ()
+    ruled_out_features: Collection[str] = ()
 
 
 async def search(
@@ -87,6 +90,10 @@ async def search(
         query = query.where(Facility.features.contains(list(spec.features)))
     if not spec.include_stale:
         query = query.where(~stale)
+    if spec.ruled_out_hours:
+        query = query.where(Facility.admission_hours.not_in(spec.ruled_out_hours))
+    if spec.ruled_out_features:
+        query = query.where(~Facility.features.overlap(list(spec.ruled_out_features)))
     if spec.near and spec.radius_km is not None:
         query = query.where(distance <= spec.radius_km)
     if spec.near:

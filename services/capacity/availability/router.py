@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -7,6 +8,8 @@ from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
 from shared import reference
 from shared.auth import AnyRole, Principal, authenticated_router, require_roles
+from shared.care_rules import Screen, Sex
+from shared.clock import Now
 from shared.db import ReadSession
 from shared.errors import Invalid, problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -55,6 +58,7 @@ async def search_availability(
     _: Searcher,
     session: ReadSession,
     settings: AppSettings,
+    now: Now,
     place_type: PlaceTypes,
     region: Annotated[RegionCode | None, Query()] = None,
     near: Annotated[str | None, Query(description="LAT,LON")] = None,
@@ -62,11 +66,25 @@ async def search_availability(
     features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
     min_free: Annotated[int, Query(ge=0)] = 1,
     include_stale: bool = False,
+    sex: Annotated[
+        Sex | None, Query(description="The patient's sex: applies the single-sex rooms rule.")
+    ] = None,
+    due_at: Annotated[
+        datetime | None,
+        Query(description="When the patient must be placed: applies the admission hours."),
+    ] = None,
+    include_ineligible: bool = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AvailabilityItem]:
     """Free places right now, nearest first when `near` is given, else most free first.
-    Stale reports are left out unless `include_stale`."""
+    Stale reports are left out unless `include_stale`. For a known patient (`sex`,
+    `due_at`) the care rules leave out the places that may not take them, unless
+    `include_ineligible`: then they are marked `eligible: false` with the `refusals`."""
+    if due_at is not None and due_at.tzinfo is None:
+        raise Invalid(
+            "due_at needs a time zone, e.g. 2026-12-05T04:11:00Z.", loc=["query", "due_at"]
+        )
     point = _near(near)
     if radius_km is not None and point is None:
         raise Invalid("radius_km needs near.", loc=["query", "radius_km"])
@@ -81,7 +99,16 @@ async def search_availability(
         min_free=min_free,
         include_stale=include_stale,
     )
-    items = await service.search(session, settings, spec, offset=offset, limit=limit + 1)
+    screen = Screen(now=now, sex=sex, due_at=due_at)
+    items = await service.search(
+        session,
+        settings,
+        spec,
+        screen,
+        include_ineligible=include_ineligible,
+        offset=offset,
+        limit=limit + 1,
+    )
     more = len(items) > limit
     return Page(items=items[:limit], next_cursor=encode_cursor((offset + limit,)) if more else None)
 

@@ -28,6 +28,12 @@ class AvailabilityItem(BaseModel):
     observed_at: datetime
     stale: bool
     distance_km: float | None
+    # The care rules for the patient searched for (`sex`, `due_at`); without them every
+    # place is eligible. `admits_from`: the next admission moment while it admits not now.
+    eligible: bool = True
+    refusals: list[str] = []
+    warnings: list[str] = []
+    admits_from: datetime | None = None
 
 
 class SummaryItem(BaseModel):

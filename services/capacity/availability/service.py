@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +20,30 @@ from services.capacity.availability.schemas import (
 )
 from services.capacity.capacity.staleness import free_expression, stale_expression, ttl_seconds
 from shared import metrics, reference
+from shared.care_rules import Screen
 from shared.settings import Settings
 
 
 async def search(
-    session: AsyncSession, settings: Settings, spec: SearchFilter, *, offset: int, limit: int
+    session: AsyncSession,
+    settings: Settings,
+    spec: SearchFilter,
+    screen: Screen,
+    *,
+    include_ineligible: bool,
+    offset: int,
+    limit: int,
 ) -> list[AvailabilityItem]:
     """Places with at least `min_free` free, nearest first when `near` is given, else the
-    most free first."""
+    most free first; those the care rules refuse for the patient of `screen` are left out,
+    or marked when `include_ineligible`."""
+    if not include_ineligible:
+        hours, features = screen.ruled_out()
+        spec = replace(spec, ruled_out_hours=hours, ruled_out_features=features)
     rows = await repository.search(
         session, spec, stale_expression(settings), free_expression(), offset=offset, limit=limit
     )
+    verdicts = [screen.assess(row.admission_hours, row.features) for row in rows]
     return [
         AvailabilityItem(
             facility=FacilitySummary(
@@ -53,8 +67,12 @@ async def search(
             observed_at=row.observed_at,
             stale=row.stale,
             distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
+            eligible=verdict.eligible,
+            refusals=[finding.text for finding in verdict.refusals],
+            warnings=[finding.text for finding in verdict.warnings],
+            admits_from=verdict.admits_from,
         )
-        for row in rows
+        for row, verdict in zip(rows, verdicts, strict=True)
     ]
 
 
