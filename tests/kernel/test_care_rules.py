@@ -346,7 +346,7 @@ def test_what_a_search_leaves_out_in_its_query(
     sex: str | None, due_at: datetime | None, hours: set[str], features: set[str]
 ) -> None:
     screen = Screen(now=SATURDAY_NIGHT, sex=sex, due_at=due_at)
-    assert screen.ruled_out() == (hours, features)
+    assert screen.ruled_out() == (frozenset(hours), frozenset(features))
     # and each left out alone is exactly what `assess` refuses
     for kind in care_rules.ADMISSION_HOURS:
         assert screen.assess(kind, ()).eligible is (kind not in hours)
