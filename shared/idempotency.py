@@ -2,12 +2,18 @@
 first response; a repeat with another body is 422.
 
 The key row is inserted in the request's own transaction. A concurrent repeat blocks on that
-row until the first request commits (then it replays) or rolls back (then it runs itself)."""
+row until the first request commits (then it replays) or rolls back (then it runs itself).
+
+A request that must call another service before it writes (a reservation holds a place at
+the capacity service first) looks for an earlier answer without claiming the key
+(`earlier_answer`), and names what it creates elsewhere with an id that is the same for
+every repeat (`stable_id`), so a retry finds the same thing again."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -16,6 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import CurrentPrincipal
 from shared.db import DbSession
@@ -57,6 +64,43 @@ class IdempotentCall:
         self.table, self.session, self.key = table, session, key
         self.owner, self.route, self.fingerprint = owner, route, fingerprint
 
+    def stable_id(self, namespace: uuid.UUID) -> uuid.UUID:
+        """A new id, or — with a key — the same id for every repeat of this key and body."""
+        if self.key is None:
+            return uuid.uuid4()
+        return uuid.uuid5(namespace, f"{self.owner}\n{self.route}\n{self.key}\n{self.fingerprint}")
+
+    async def earlier_answer(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> JSONResponse | None:
+        """The stored answer to an earlier request with this key, read in a short session of
+        its own without claiming the key; None when there is none yet or the first request is
+        still running (its row decides later). 422 when the key came with another body."""
+        if self.key is None:
+            return None
+        t = self.table
+        async with sessions() as session:
+            row = (
+                await session.execute(
+                    select(t.c.request_hash, t.c.status_code, t.c.response).where(
+                        t.c.owner == self.owner, t.c.route == self.route, t.c.key == self.key
+                    )
+                )
+            ).first()
+        if row is None or row.status_code is None:
+            return None
+        return self._answer(row)
+
+    def _answer(self, row: Any) -> JSONResponse:
+        if row.request_hash != self.fingerprint:
+            raise Invalid(
+                "This Idempotency-Key was used before with a different body.",
+                loc=["header", HEADER],
+            )
+        return JSONResponse(
+            row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+
     async def replay(self) -> JSONResponse | None:
         """The first response to this key, or None when this request is the first."""
         if self.key is None:
@@ -77,14 +121,7 @@ class IdempotentCall:
                 )
             )
         ).one()
-        if row.request_hash != self.fingerprint:
-            raise Invalid(
-                "This Idempotency-Key was used before with a different body.",
-                loc=["header", HEADER],
-            )
-        return JSONResponse(
-            row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"}
-        )
+        return self._answer(row)
 
     async def respond(self, status_code: int, content: Any) -> JSONResponse:
         """Answer, and keep the answer for repeats of this key."""

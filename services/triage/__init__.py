@@ -12,7 +12,7 @@ from services.triage.matching.router import router as matching_router
 from services.triage.queue import service as queue
 from services.triage.queue.router import router as queue_router
 from services.triage.referrals.router import router as referrals_router
-from services.triage.reservations import service as reservations
+from services.triage.reservations import expiry
 from services.triage.reservations.router import router as reservations_router
 from services.triage.stats.router import router as stats_router
 from shared.app import Component, Loop
@@ -24,7 +24,7 @@ GAUGE_INTERVAL_SECONDS = 15.0
 
 async def _expire_reservations(app: FastAPI) -> None:
     async with app.state.database.sessions.begin() as session:
-        await reservations.expire_due(session, app.state.triage_capacity)
+        await expiry.expire_due(session, app.state.triage_capacity)
 
 
 async def _refresh_gauges(app: FastAPI) -> None:

@@ -1,7 +1,6 @@
 """Every table of the triage schema, imported together for migrations."""
 
 from services.triage.base import Base, idempotency_keys
-from services.triage.referrals.models import Referral, ReferralEvent
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 
 __all__ = ["Base", "Referral", "ReferralEvent", "Reservation", "idempotency_keys"]

@@ -13,7 +13,8 @@ import pytest
 
 from services.capacity.holds import service as holds
 from services.cli import components
-from services.triage.reservations import service as reservations
+from services.triage.reservations import expiry
+from services.triage.reservations.reserving import HOLD_GRACE_SECONDS
 from shared.app import create_app
 from tests.conftest import TokenFactory, free_port, make_settings
 from tests.factories import place_with_free
@@ -140,10 +141,7 @@ async def test_expiry_while_capacity_is_down_heals_by_the_holds_own_time(
 
         later = expires_at + timedelta(seconds=1)
         async with cut_off.state.database.sessions.begin() as session:
-            assert (
-                await reservations.expire_due(session, cut_off.state.triage_capacity, now=later)
-                == 1
-            )
+            assert await expiry.expire_due(session, cut_off.state.triage_capacity, now=later) == 1
         state = (await client.get(f"/api/v1/referrals/{ref['id']}", headers=people.triagist)).json()
         assert state["status"] == "searching"
         # Capacity never heard of it, so the place stays held until the hold's own time.
@@ -151,7 +149,7 @@ async def test_expiry_while_capacity_is_down_heals_by_the_holds_own_time(
         async with app.state.database.sessions.begin() as session:
             assert await holds.expire_due(session, now=later) == 0
         async with app.state.database.sessions.begin() as session:
-            hold_end = later + timedelta(seconds=reservations.HOLD_GRACE_SECONDS)
+            hold_end = later + timedelta(seconds=HOLD_GRACE_SECONDS)
             assert await holds.expire_due(session, now=hold_end) == 1
         assert await free_places(client, auth, facility, "ELV_HOOG") == 1
 
@@ -171,7 +169,7 @@ async def test_a_hold_that_was_never_recorded_expires_by_itself(
             facility_id=uuid.UUID(facility["id"]),
             place_type="ELV_HOOG",
             referral_id=uuid.UUID(ref["id"]),
-            ttl_seconds=settings.reservation_ttl_minutes * 60 + reservations.HOLD_GRACE_SECONDS,
+            ttl_seconds=settings.reservation_ttl_minutes * 60 + HOLD_GRACE_SECONDS,
         )
         assert hold is not None
         assert await free_places(client, auth, facility, "ELV_HOOG") == 0

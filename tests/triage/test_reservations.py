@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.triage.reservations import service as reservations
+from services.triage.reservations import expiry
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import (
@@ -119,12 +119,12 @@ async def test_expiry_releases_the_place_and_returns_to_searching(
         assert await free_places(client, auth, facility, "ELV_HOOG") == 0
 
         async with app.state.database.sessions.begin() as session:
-            early = await reservations.expire_due(
+            early = await expiry.expire_due(
                 session, app.state.triage_capacity, now=expires_at - timedelta(seconds=1)
             )
         assert early == 0
         async with app.state.database.sessions.begin() as session:
-            expired = await reservations.expire_due(
+            expired = await expiry.expire_due(
                 session, app.state.triage_capacity, now=expires_at + timedelta(seconds=1)
             )
         assert expired == 1
@@ -362,7 +362,7 @@ async def test_two_sweepers_at_once_expire_each_reservation_once(
 
         async def sweep() -> int:
             async with app.state.database.sessions.begin() as session:
-                return await reservations.expire_due(
+                return await expiry.expire_due(
                     session, app.state.triage_capacity, now=later, limit=4
                 )
 

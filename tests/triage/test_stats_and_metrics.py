@@ -10,7 +10,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.triage.queue import service as queue
-from services.triage.reservations import service as reservations
+from services.triage.reservations import expiry
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import Actors, actors, claim, reserve, submit
@@ -49,7 +49,7 @@ async def test_stats(live_url: str, auth: TokenFactory, app: Any) -> None:
         expiring = (await reserve(client, declined["id"], away["id"], people.triagist)).json()
         async with app.state.database.sessions.begin() as session:
             later = datetime.fromisoformat(expiring["expires_at"]) + timedelta(seconds=1)
-            assert await reservations.expire_due(session, app.state.triage_capacity, now=later) == 1
+            assert await expiry.expire_due(session, app.state.triage_capacity, now=later) == 1
 
         await submit(client, people.referrer, place_type="GRZ")
         await submit(client, people.referrer, place_type="GRZ", region_code="ZK-UTRECHT")

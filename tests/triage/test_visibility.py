@@ -43,6 +43,7 @@ async def world(live_url: str, auth: TokenFactory) -> dict[str, Any]:
             "service": auth("service"),
         },
         "provider_facility": facility,
+        "other_facility": stranger,
     }
 
 
@@ -195,6 +196,49 @@ async def test_the_provider_loses_sight_once_it_declines(
             "/api/v1/reservations", params={"status": "declined"}, headers=provider
         )
         assert [r["id"] for r in listed.json()["items"]] == [world["reservation"]["id"]]
+
+
+async def test_a_provider_never_sees_another_providers_reservation(
+    live_url: str, world: dict[str, Any]
+) -> None:
+    """One rule for who sees a reservation, whether listed or read by id: the provider of
+    its facility, and whoever sees its referral as referrer or triagist. A provider that
+    holds the referral now does not see what an earlier provider answered."""
+    rid = world["referral"]["id"]
+    h = world["headers"]
+    first = world["reservation"]["id"]
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        declined = await client.post(
+            f"/api/v1/reservations/{first}/decline",
+            json={"reason_code": "no_staff", "note": "Vannacht geen personeel."},
+            headers=h["holding_provider"],
+        )
+        assert declined.status_code == 200, declined.text
+        again = await reserve(client, rid, world["other_facility"]["id"], h["assignee"])
+        assert again.status_code == 201, again.text
+        second = again.json()["id"]
+        # The second provider now holds the referral and sees it ...
+        assert (
+            await client.get(f"/api/v1/referrals/{rid}", headers=h["other_provider"])
+        ).status_code == 200
+        # ... and its own reservation, but never the first provider's answer.
+        own = await client.get(f"/api/v1/reservations/{second}", headers=h["other_provider"])
+        assert own.status_code == 200, own.text
+        theirs = await client.get(f"/api/v1/reservations/{first}", headers=h["other_provider"])
+        assert theirs.status_code == 404, theirs.text
+        listed = await client.get(
+            "/api/v1/reservations", params={"referral_id": rid}, headers=h["other_provider"]
+        )
+        assert [r["id"] for r in listed.json()["items"]] == [second]
+        # The referrer and the triagist see both.
+        for who in ("own_referrer", "assignee"):
+            assert (
+                await client.get(f"/api/v1/reservations/{first}", headers=h[who])
+            ).status_code == 200, who
+            listed = await client.get(
+                "/api/v1/reservations", params={"referral_id": rid}, headers=h[who]
+            )
+            assert [r["id"] for r in listed.json()["items"]] == [second, first], who
 
 
 async def test_unknown_referrals_are_404_and_audited(

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from fastapi import Query
 
-from services.triage.audit.service import Trail, audited
-from services.triage.capacity_client import CapacityApi
+from services.triage.audit.service import audited
+from services.triage.context import TriageContext
 from services.triage.matching import service
 from services.triage.matching.schemas import (
     FacilitySummary,
@@ -13,12 +13,10 @@ from services.triage.matching.schemas import (
     Scope,
     ScoreComponents,
 )
+from services.triage.matching.service import MatchQuery
 from services.triage.referrals.schemas import Point
-from services.triage.sessions import Sessions
 from shared.auth import CurrentPrincipal, authenticated_router
-from shared.db import DbSession
 from shared.errors import problem_responses
-from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1/referrals", tags=["matching"])
 
@@ -27,15 +25,12 @@ router = authenticated_router(prefix="/api/v1/referrals", tags=["matching"])
     "/{referral_id}/matches",
     response_model=Matches,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
+    dependencies=[audited("match")],
 )
 async def referral_matches(
     referral_id: uuid.UUID,
     principal: CurrentPrincipal,
-    session: DbSession,
-    sessions: Sessions,
-    client: CapacityApi,
-    settings: AppSettings,
-    trail: Annotated[Trail, audited("match")],
+    ctx: TriageContext,
     scope: Scope = "region",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Matches:
@@ -48,15 +43,7 @@ async def referral_matches(
     For a triagist of the referral's region; for its referrer when the place type may be
     booked directly (ELV)."""
     ranking, origin = await service.find(
-        sessions,
-        session,
-        trail,
-        principal,
-        client,
-        settings,
-        referral_id,
-        scope=scope,
-        limit=limit,
+        ctx, principal, MatchQuery(referral_id=referral_id, scope=scope, limit=limit)
     )
     return Matches(
         items=[

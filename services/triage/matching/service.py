@@ -4,12 +4,13 @@ by the pure `ranking.rank` with reasons a triagist understands at a glance."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.audit.service import Trail
 from services.triage.capacity_client import CapacityClient
+from services.triage.context import Context
 from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, rank
 from services.triage.referrals import access, lifecycle
 from services.triage.referrals import repository as referrals
@@ -63,37 +64,38 @@ async def origin_of(client: CapacityClient, referral: Referral) -> tuple[float, 
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class MatchQuery:
+    """What a caller asks matching for: places for one referral, in its region or beyond,
+    at most `limit`, ranked as of `now` (default: the moment of asking)."""
+
+    referral_id: uuid.UUID
+    scope: str = "region"
+    limit: int = 50
+    now: datetime | None = None
+
+
 async def find(
-    sessions: async_sessionmaker[AsyncSession],
-    session: AsyncSession,
-    trail: Trail,
-    principal: Principal,
-    client: CapacityClient,
-    settings: Settings,
-    referral_id: uuid.UUID,
-    *,
-    scope: str,
-    limit: int,
-    now: datetime | None = None,
+    ctx: Context, principal: Principal, query: MatchQuery
 ) -> tuple[Ranking, tuple[float, float] | None]:
     """Ranked places for a referral, best first. `scope=region` searches the referral's
     region; `supraregional` its ROAZ region first, then the country, and marks the referral
     as escalated in its timeline."""
     access.ensure_role(principal, "triagist", "referrer", doing="search places")
     # Read what is needed and give the connection back before waiting on capacity.
-    async with sessions() as read:
-        referral = await access.visible_referral(read, principal, referral_id)
+    async with ctx.sessions() as read:
+        referral = await access.visible_referral(read, principal, query.referral_id)
         ensure_may_search(principal, referral, "search places")
         ensure_open(referral)
         declined = await referrals.declined_facilities(read, referral.id)
-    origin = await origin_of(client, referral)
-    items = await client.availability(
+    origin = await origin_of(ctx.capacity, referral)
+    items = await ctx.capacity.availability(
         place_type=referral.place_type,
-        region=referral.region_code if scope == "region" else None,
+        region=referral.region_code if query.scope == "region" else None,
         features=list(referral.needs),
         include_stale=True,
     )
-    now = now or datetime.now(UTC)
+    now = query.now or datetime.now(UTC)
     request = MatchRequest(
         place_type=referral.place_type,
         urgency=referral.urgency,
@@ -102,11 +104,13 @@ async def find(
         origin=origin,
         preferred=frozenset(str(i) for i in referral.preferred_facility_ids),
         declined=frozenset(str(i) for i in declined),
-        scope=scope,
+        scope=query.scope,
     )
-    ranking = rank(candidates_from(items), request, now, ttl_seconds(settings), limit=limit)
-    if scope == "supraregional":
-        await escalate(session, principal, referral_id, now)
+    ranking = rank(
+        candidates_from(items), request, now, ttl_seconds(ctx.settings), limit=query.limit
+    )
+    if query.scope == "supraregional":
+        await escalate(ctx.session, principal, query.referral_id, now)
     return ranking, origin
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.referrals.models import OPEN_STATUSES, Referral
+from services.triage.referrals.visibility import Visibility, referral_visible
 
 
 async def open_referrals(
@@ -23,7 +24,7 @@ async def open_referrals(
         select(Referral)
         .where(
             Referral.status.in_(statuses or OPEN_STATUSES),
-            Referral.region_code.in_(sorted(regions)),
+            referral_visible(Visibility(None, frozenset(regions), None)),
         )
         .order_by(Referral.due_at, Referral.id)
         .limit(limit)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.triage.audit.service import Hidden
 from services.triage.referrals import repository
 from services.triage.referrals.models import Referral
-from services.triage.referrals.repository import Visibility
+from services.triage.referrals.visibility import Visibility
 from shared import reference
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
@@ -41,7 +41,7 @@ def triagist_regions(principal: Principal) -> frozenset[str]:
 
 
 def visibility(principal: Principal) -> Visibility:
-    """Whose referrals the caller sees, for list queries."""
+    """What the caller is, for the visibility rule (`referrals.visibility`)."""
     return Visibility(
         organisation_id=principal.org if principal.has("referrer") else None,
         regions=triagist_regions(principal),
@@ -80,10 +80,6 @@ async def visible_referral(
     referral = await repository.get(session, referral_id, lock=lock)
     if referral is None:
         raise NotFound("No such referral.")
-    if owns(principal, referral) or covers(principal, referral):
-        return referral
-    if principal.has("provider") and principal.org is not None:
-        scope = Visibility(None, frozenset(), principal.org)
-        if await repository.is_visible(session, referral_id, scope):
-            return referral
-    raise Hidden()
+    if not await repository.is_visible(session, referral_id, visibility(principal)):
+        raise Hidden()
+    return referral

@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.referrals.models import Referral
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, Reservation
 from shared.outbox import Event, publish
 
 SOURCE = "triage"
@@ -60,25 +59,6 @@ async def publish_referral(
     reservation: Reservation | None = None,
 ) -> None:
     """`referral.created` or `referral.status_changed`, in the caller's transaction."""
-    await publish(
-        session,
-        Event(
-            type=event_type,
-            source=SOURCE,
-            data=data(referral, from_status, reservation),
-            audience=audience(referral, reservation),
-        ),
-    )
-
-
-async def publish_reservation(
-    session: AsyncSession,
-    event_type: str,
-    referral: Referral,
-    reservation: Reservation,
-    from_status: str | None,
-) -> None:
-    """`reservation.held|accepted|declined|expired`, in the caller's transaction."""
     await publish(
         session,
         Event(

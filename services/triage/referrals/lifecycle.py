@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.referrals import events, repository
-from services.triage.referrals.models import Referral, ReferralEvent
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared import metrics
 from shared.auth import Principal
 from shared.errors import Conflict

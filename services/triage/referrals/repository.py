@@ -1,45 +1,12 @@
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, tuple_
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.referrals.models import Referral, ReferralEvent
-from services.triage.reservations.models import Reservation
-
-LIVE_RESERVATION = ("held", "accepted")
-
-
-@dataclass(frozen=True, slots=True)
-class Visibility:
-    """Whose referrals a caller sees: its organisation's (referrer), those of the regions it
-    covers (triagist), those it holds a live reservation for (provider)."""
-
-    organisation_id: uuid.UUID | None
-    regions: frozenset[str]
-    provider_organisation_id: uuid.UUID | None
-
-
-def provider_holds(organisation_id: uuid.UUID) -> ColumnElement[bool]:
-    return exists().where(
-        Reservation.referral_id == Referral.id,
-        Reservation.facility_organisation_id == organisation_id,
-        Reservation.status.in_(LIVE_RESERVATION),
-    )
-
-
-def visible(scope: Visibility) -> ColumnElement[bool]:
-    """SQL: the referrals `scope` may see; every list query is filtered by it."""
-    clauses: list[ColumnElement[bool]] = []
-    if scope.organisation_id is not None:
-        clauses.append(Referral.organisation_id == scope.organisation_id)
-    if scope.regions:
-        clauses.append(Referral.region_code.in_(sorted(scope.regions)))
-    if scope.provider_organisation_id is not None:
-        clauses.append(provider_holds(scope.provider_organisation_id))
-    return or_(*clauses) if clauses else false()
+from services.triage.referrals.models import LIVE_RESERVATION, Referral, ReferralEvent, Reservation
+from services.triage.referrals.visibility import Visibility, referral_visible
 
 
 async def add(session: AsyncSession, referral: Referral) -> Referral:
@@ -63,7 +30,7 @@ async def get(
 
 
 async def is_visible(session: AsyncSession, referral_id: uuid.UUID, scope: Visibility) -> bool:
-    query = select(exists().where(Referral.id == referral_id, visible(scope)))
+    query = select(exists().where(Referral.id == referral_id, referral_visible(scope)))
     return bool(await session.scalar(query))
 
 
@@ -78,7 +45,7 @@ async def list_page(
     """Visible referrals, newest first."""
     query = (
         select(Referral)
-        .where(visible(scope))
+        .where(referral_visible(scope))
         .order_by(Referral.created_at.desc(), Referral.id.desc())
         .limit(limit)
     )
@@ -119,6 +86,17 @@ async def declined_facilities(session: AsyncSession, referral_id: uuid.UUID) -> 
         Reservation.referral_id == referral_id, Reservation.status == "declined"
     )
     return set((await session.scalars(query)).all())
+
+
+async def lock_live(session: AsyncSession, referral_id: uuid.UUID) -> Reservation | None:
+    """The referral's held or accepted reservation, locked."""
+    query = (
+        select(Reservation)
+        .where(Reservation.referral_id == referral_id, Reservation.status.in_(LIVE_RESERVATION))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
 
 
 async def timeline(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralEvent]:

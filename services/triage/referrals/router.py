@@ -88,31 +88,35 @@ async def list_referrals(
 
 
 @router.get(
-    "/{referral_id}", response_model=ReferralOut, responses=problem_responses(401, 403, 404)
+    "/{referral_id}",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404),
+    dependencies=[audited("read")],
 )
 async def get_referral(
     referral_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: DbSession,
-    trail: Annotated[Trail, audited("read")],
 ) -> ReferralOut:
     """One referral: for its organisation's referrers, its region's triagists, and the
     provider holding a reservation for it. Anyone else: 404."""
-    return _out(await service.get(session, trail, principal, referral_id))
+    return _out(await service.get(session, principal, referral_id))
 
 
 @router.get(
-    "/{referral_id}/events", response_model=Timeline, responses=problem_responses(401, 403, 404)
+    "/{referral_id}/events",
+    response_model=Timeline,
+    responses=problem_responses(401, 403, 404),
+    dependencies=[audited("read_timeline")],
 )
 async def referral_timeline(
     referral_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: DbSession,
-    trail: Annotated[Trail, audited("read_timeline")],
 ) -> Timeline:
     """The referral's timeline, oldest first: who did what and when, from which status to
     which, and why."""
-    events = await service.timeline(session, trail, principal, referral_id)
+    events = await service.timeline(session, principal, referral_id)
     return Timeline(items=[timeline_entry(e) for e in events])
 
 
@@ -120,55 +124,56 @@ async def referral_timeline(
     "/{referral_id}/claim",
     response_model=ReferralOut,
     responses=problem_responses(401, 403, 404, 409),
+    dependencies=[audited("claim")],
 )
 async def claim_referral(
     referral_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: DbSession,
-    trail: Annotated[Trail, audited("claim")],
 ) -> ReferralOut:
     """Take the referral as its triagist (`in_triage`). When another triagist holds it:
     409."""
-    return _out(await service.claim(session, trail, principal, referral_id))
+    return _out(await service.claim(session, principal, referral_id))
 
 
 @router.post(
     "/{referral_id}/advice",
     response_model=ReferralOut,
     responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[audited("advise")],
 )
 async def advise_referral(
     referral_id: uuid.UUID,
     body: AdviceIn,
     principal: CurrentPrincipal,
     session: DbSession,
-    trail: Annotated[Trail, audited("advise")],
 ) -> ReferralOut:
     """Close the referral with advice (`advised`): no admission; the referrer keeps the
     case. Only the triagist who claimed it."""
-    return _out(await service.advise(session, trail, principal, referral_id, body.advice))
+    return _out(await service.advise(session, principal, referral_id, body.advice))
 
 
 @router.post(
     "/{referral_id}/handover",
     response_model=ReferralOut,
     responses=problem_responses(401, 403, 404, 409),
+    dependencies=[audited("handover")],
 )
 async def hand_over_referral(
     referral_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: DbSession,
-    trail: Annotated[Trail, audited("handover")],
 ) -> ReferralOut:
     """The placed patient has been handed over to the provider (`handed_over`). The
     referrer or the referral's triagist."""
-    return _out(await service.handover(session, trail, principal, referral_id))
+    return _out(await service.handover(session, principal, referral_id))
 
 
 @router.post(
     "/{referral_id}/cancel",
     response_model=ReferralOut,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
+    dependencies=[audited("cancel")],
 )
 async def cancel_referral(
     referral_id: uuid.UUID,
@@ -176,8 +181,7 @@ async def cancel_referral(
     principal: CurrentPrincipal,
     session: DbSession,
     client: CapacityApi,
-    trail: Annotated[Trail, audited("cancel")],
 ) -> ReferralOut:
     """Cancel the referral (`cancelled`), releasing a held place first. The referrer or the
     referral's triagist."""
-    return _out(await service.cancel(session, trail, principal, client, referral_id, body.reason))
+    return _out(await service.cancel(session, principal, client, referral_id, body.reason))

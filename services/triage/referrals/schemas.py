@@ -5,8 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.triage.referrals.bsn import refuse_bsn
-from services.triage.referrals.models import Referral, ReferralEvent
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared import reference
 from shared.schemas import Latitude, Longitude
 

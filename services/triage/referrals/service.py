@@ -15,11 +15,9 @@ from services.triage.capacity_client import CapacityClient, HoldEnded
 from services.triage.clock import AMSTERDAM
 from services.triage.referrals import access, lifecycle, repository
 from services.triage.referrals.lifecycle import Actor
-from services.triage.referrals.models import Referral, ReferralEvent
+from services.triage.referrals.models import Referral, ReferralEvent, Reservation
+from services.triage.referrals.reservation_states import finish
 from services.triage.referrals.schemas import ReferralIn
-from services.triage.reservations import repository as reservations
-from services.triage.reservations.models import Reservation
-from services.triage.reservations.states import finish
 from shared import reference
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, Invalid
@@ -109,9 +107,7 @@ async def view(session: AsyncSession, referral: Referral) -> ReferralView:
     return (await views(session, [referral]))[0]
 
 
-async def get(
-    session: AsyncSession, trail: Trail, principal: Principal, referral_id: uuid.UUID
-) -> ReferralView:
+async def get(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralView:
     """One referral: for its organisation's referrers, its region's triagists and the
     provider holding a reservation for it."""
     access.ensure_role(principal, *access.READERS, doing="read referrals")
@@ -138,7 +134,7 @@ async def list_page(
 
 
 async def timeline(
-    session: AsyncSession, trail: Trail, principal: Principal, referral_id: uuid.UUID
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID
 ) -> list[ReferralEvent]:
     """The referral's timeline from its creation on, oldest first."""
     access.ensure_role(principal, *access.READERS, doing="read referrals")
@@ -158,7 +154,6 @@ async def _for_triagist(
 
 async def claim(
     session: AsyncSession,
-    trail: Trail,
     principal: Principal,
     referral_id: uuid.UUID,
     *,
@@ -191,7 +186,7 @@ async def claim(
 
 
 async def advise(
-    session: AsyncSession, trail: Trail, principal: Principal, referral_id: uuid.UUID, advice: str
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, advice: str
 ) -> ReferralView:
     """Close the referral with advice: no admission is needed and the referrer keeps the
     case. Only its triagist may."""
@@ -211,7 +206,7 @@ async def advise(
 
 
 async def handover(
-    session: AsyncSession, trail: Trail, principal: Principal, referral_id: uuid.UUID
+    session: AsyncSession, principal: Principal, referral_id: uuid.UUID
 ) -> ReferralView:
     """The placed patient is handed over to the provider: the case is closed. The
     referrer or the referral's triagist may."""
@@ -222,7 +217,7 @@ async def handover(
         if not access.covers(principal, referral):
             raise Forbidden("Only the referrer or the referral's triagist may hand it over.")
         access.ensure_assignee(principal, referral, "hand it over")
-    live = await reservations.lock_live(session, referral.id)
+    live = await repository.lock_live(session, referral.id)
     await lifecycle.transition(
         session,
         referral,
@@ -236,7 +231,6 @@ async def handover(
 
 async def cancel(
     session: AsyncSession,
-    trail: Trail,
     principal: Principal,
     client: CapacityClient,
     referral_id: uuid.UUID,
@@ -253,7 +247,7 @@ async def cancel(
         access.ensure_assignee(principal, referral, "cancel it")
     now = datetime.now(UTC)
     actor = Actor.of(principal)
-    held = await reservations.lock_live(session, referral.id)
+    held = await repository.lock_live(session, referral.id)
     if held is not None:
         try:
             await client.release(held.hold_id)

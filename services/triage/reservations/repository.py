@@ -1,14 +1,12 @@
 import uuid
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, or_, select, tuple_
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.referrals.models import Referral
-from services.triage.referrals.repository import Visibility
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, Reservation
+from services.triage.referrals.visibility import Visibility, reservation_visible
 
 
 async def add(session: AsyncSession, reservation: Reservation) -> Reservation:
@@ -26,26 +24,15 @@ async def get(
     return await session.scalar(query)
 
 
-async def stored_response(
-    session: AsyncSession, table: Table, owner: str, route: str, key: str
-) -> tuple[str, int | None, Any] | None:
-    """An earlier request's idempotency record: its body hash, status code and answer."""
-    query = select(table.c.request_hash, table.c.status_code, table.c.response).where(
-        table.c.owner == owner, table.c.route == route, table.c.key == key
+async def is_visible(session: AsyncSession, reservation_id: uuid.UUID, scope: Visibility) -> bool:
+    query = select(
+        exists().where(
+            Reservation.id == reservation_id,
+            Referral.id == Reservation.referral_id,
+            reservation_visible(scope),
+        )
     )
-    row = (await session.execute(query)).first()
-    return (row[0], row[1], row[2]) if row is not None else None
-
-
-async def lock_live(session: AsyncSession, referral_id: uuid.UUID) -> Reservation | None:
-    """The referral's held or accepted reservation, locked."""
-    query = (
-        select(Reservation)
-        .where(Reservation.referral_id == referral_id, Reservation.status.in_(("held", "accepted")))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return await session.scalar(query)
+    return bool(await session.scalar(query))
 
 
 async def claim_expired(
@@ -65,17 +52,6 @@ async def claim_expired(
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
 
-def _visible(scope: Visibility) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = []
-    if scope.organisation_id is not None:
-        clauses.append(Referral.organisation_id == scope.organisation_id)
-    if scope.regions:
-        clauses.append(Referral.region_code.in_(sorted(scope.regions)))
-    if scope.provider_organisation_id is not None:
-        clauses.append(Reservation.facility_organisation_id == scope.provider_organisation_id)
-    return or_(*clauses) if clauses else false()
-
-
 async def list_page(
     session: AsyncSession,
     scope: Visibility,
@@ -85,13 +61,11 @@ async def list_page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[tuple[Reservation, str]]:
-    """Reservations the caller may see with their referral's status, newest first: a
-    provider those at its own facilities, a referrer those of its organisation's referrals,
-    a triagist those of its regions."""
+    """Reservations the caller may see with their referral's status, newest first."""
     query = (
         select(Reservation, Referral.status)
         .join(Referral, Referral.id == Reservation.referral_id)
-        .where(_visible(scope))
+        .where(reservation_visible(scope))
         .order_by(Reservation.created_at.desc(), Reservation.id.desc())
         .limit(limit)
     )

@@ -7,7 +7,8 @@ from fastapi import Query, status
 from services.triage.audit.service import Trail, audited
 from services.triage.base import Idempotency
 from services.triage.capacity_client import CapacityApi
-from services.triage.reservations import service
+from services.triage.context import TriageContext
+from services.triage.reservations import answers, reads, reserving
 from services.triage.reservations.schemas import (
     DeclineIn,
     ReservationIn,
@@ -15,12 +16,10 @@ from services.triage.reservations.schemas import (
     ReservationStatus,
     reservation_out,
 )
-from services.triage.sessions import Sessions
 from shared.auth import CurrentPrincipal, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1", tags=["reservations"])
 
@@ -30,17 +29,14 @@ router = authenticated_router(prefix="/api/v1", tags=["reservations"])
     status_code=status.HTTP_201_CREATED,
     response_model=ReservationOut,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
+    dependencies=[audited("reserve")],
 )
 async def reserve_place(
     referral_id: uuid.UUID,
     body: ReservationIn,
     principal: CurrentPrincipal,
-    session: DbSession,
-    sessions: Sessions,
-    client: CapacityApi,
-    settings: AppSettings,
+    ctx: TriageContext,
     idempotency: Idempotency,
-    trail: Annotated[Trail, audited("reserve")],
 ) -> object:
     """Hold a place at `facility_id` for the referral until the provider answers or
     `hold_minutes` (default 30) pass: 201 `held` with `expires_at`; 409 when no place is
@@ -50,21 +46,7 @@ async def reserve_place(
 
     The referral's triagist (after claiming it), from `in_triage` or `searching`; its
     referrer for place types that may be booked directly (ELV)."""
-    if (stored := await service.replay_if_answered(sessions, idempotency)) is not None:
-        return stored
-    held = await service.hold_place(
-        sessions,
-        principal,
-        client,
-        settings,
-        referral_id,
-        body,
-        service.reservation_id_for(idempotency),
-    )
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    reservation, referral = await service.record(session, principal, client, held)
-    return await idempotency.respond(201, reservation_out(reservation, referral.status))
+    return await reserving.reserve(ctx, principal, idempotency, referral_id, body)
 
 
 @router.get(
@@ -84,7 +66,7 @@ async def list_reservations(
     """Reservations the caller may see, newest first. For a provider, `status=held` lists
     the reservations waiting for its answer."""
     after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
-    rows = await service.list_page(
+    rows = await reads.list_page(
         session,
         trail,
         principal,
@@ -114,7 +96,7 @@ async def get_reservation(
 ) -> ReservationOut:
     """One reservation: for the provider of its facility and whoever may read its
     referral."""
-    reservation, referral = await service.get(session, trail, principal, reservation_id)
+    reservation, referral = await reads.get(session, trail, principal, reservation_id)
     return reservation_out(reservation, referral.status)
 
 
@@ -132,7 +114,7 @@ async def accept_reservation(
 ) -> ReservationOut:
     """The provider of the facility admits the patient: reservation `accepted`, referral
     `placed`, the place counted as occupied."""
-    reservation, referral = await service.accept(session, trail, principal, client, reservation_id)
+    reservation, referral = await answers.accept(session, trail, principal, client, reservation_id)
     return reservation_out(reservation, referral.status)
 
 
@@ -152,7 +134,7 @@ async def decline_reservation(
     """The provider of the facility declines, with a reason code (`no_staff`,
     `care_too_complex`, `features_missing`, `patient_refused`, `other`) and an optional
     note: the place is released and the referral goes back to `searching`."""
-    reservation, referral = await service.decline(
+    reservation, referral = await answers.decline(
         session, trail, principal, client, reservation_id, body.reason_code, body.note
     )
     return reservation_out(reservation, referral.status)

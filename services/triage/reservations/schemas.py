@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.triage.referrals.models import Reservation
 from services.triage.referrals.schemas import FreeText, Person, Status
-from services.triage.reservations.models import Reservation
 
 ReasonCode = Literal["no_staff", "care_too_complex", "features_missing", "patient_refused", "other"]
 ReservationStatus = Literal["held", "accepted", "declined", "expired", "cancelled"]

@@ -5,8 +5,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.referrals.models import Referral
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Referral, Reservation
 
 
 def _cohort(regions: Collection[str] | None, start: datetime, end: datetime) -> ColumnElement[bool]:

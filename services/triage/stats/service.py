@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.referrals.access import ensure_role, triagist_regions
 from services.triage.referrals.lifecycle import STATUSES
-from services.triage.reservations.states import DECLINE_REASONS
+from services.triage.referrals.reservation_states import DECLINE_REASONS
 from services.triage.stats import repository
 from services.triage.stats.schemas import PlacementTimes, Stats
 from shared import reference

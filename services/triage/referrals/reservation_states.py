@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.triage.referrals.lifecycle import Actor
-from services.triage.reservations.models import Reservation
+from services.triage.referrals.models import Reservation
 from shared import metrics
 from shared.errors import Conflict
 
