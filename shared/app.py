@@ -17,7 +17,7 @@ from sqlalchemy import text
 from shared import audit, docs, metrics, outbox
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
-from shared.errors import install_handlers
+from shared.errors import HtmlErrorPage, install_handlers
 from shared.migrate import MigrationSet, at_head, migrate
 from shared.observability import RequestMiddleware
 from shared.settings import Settings
@@ -51,6 +51,8 @@ class Component:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     api_key_resolver: ApiKeyResolver | None = None
+    # How a browser is told, outside the API, that an address or method does not exist.
+    html_error_page: HtmlErrorPage | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -115,6 +117,8 @@ def create_app(
         # The first wins: capacity's own database lookup, where it runs in this process.
         if component.api_key_resolver is not None and not hasattr(app.state, "api_key_resolver"):
             app.state.api_key_resolver = component.api_key_resolver
+        if component.html_error_page is not None:
+            app.state.html_error_page = component.html_error_page
         for router in component.routers:
             app.include_router(router)
     install_handlers(app)

@@ -4,18 +4,29 @@ RFC 9457 problem+json, with no stack trace or SQL in it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+API_PREFIXES = ("/api/", "/fhir")
 log = logging.getLogger("zorgplek.errors")
+
+# A page for a browser that asked for an address or method that does not exist.
+HtmlErrorPage = Callable[[Request, int], Awaitable[Response]]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser outside the API: it asks for HTML. The API answers problem+json always."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        API_PREFIXES
+    )
 
 
 class DomainError(Exception):
@@ -152,9 +163,14 @@ def install_handlers(app: FastAPI) -> None:
         return problem(422, f"Invalid input: {fields}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         headers = dict(exc.headers) if exc.headers else None
+        page: HtmlErrorPage | None = getattr(request.app.state, "html_error_page", None)
+        if page is not None and exc.status_code in (404, 405) and wants_page(request):
+            response = await page(request, exc.status_code)
+            response.headers.update(headers or {})
+            return response
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem(exc.status_code, detail, headers=headers)
 
     @app.exception_handler(DBAPIError)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.web.assets import router as assets
 from services.web.core.api import new_http_client
-from services.web.core.pages import DevUser, WebState
+from services.web.core.pages import DevUser, WebState, missing_page
 from services.web.core.session import session_key
 from services.web.locations.router import router as locations_router
 from services.web.places.router import router as places_router
@@ -70,4 +70,5 @@ def component(
         migrations=KERNEL_MIGRATIONS,
         on_startup=[start],
         on_shutdown=[stop],
+        html_error_page=missing_page,
     )

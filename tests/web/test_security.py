@@ -4,12 +4,14 @@ address in the audit trail, and hostile addresses answered in Dutch."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from tests.conftest import TokenFactory
-from tests.factories import create_organisation
+from tests.factories import create_facility, create_organisation
 from tests.web.conftest import SessionCookie, csrf_of, sign_in
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
@@ -87,3 +89,115 @@ async def test_searching_supra_regionally_is_a_form_with_its_csrf_token(
     assert (await _referral(client, auth, referral_id))["escalated_at"] is not None
     wider = await web.get(widened.headers["location"])
     assert "(bovenregionaal)" in wider.text
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+async def test_an_unknown_address_is_a_dutch_page_for_a_browser(
+    web: httpx.AsyncClient, session_cookie: SessionCookie
+) -> None:
+    for signed_in in (False, True):
+        if signed_in:
+            sign_in(web, session_cookie("referrer"))
+        page = await web.get("/bestaat-niet", headers=BROWSER)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<html lang="nl">' in page.text
+        assert "Deze pagina bestaat niet" in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        assert ('href="/aanmelden"' in page.text) is signed_in  # the menu when signed in
+    wrong_method = await web.get("/uitloggen", headers=BROWSER)
+    assert wrong_method.status_code == 405
+    assert '<html lang="nl">' in wrong_method.text
+
+
+async def test_the_api_keeps_problem_json_for_unknown_addresses(web: httpx.AsyncClient) -> None:
+    for path, headers in (
+        ("/api/v1/bestaat-niet", BROWSER),
+        ("/fhir/bestaat-niet", BROWSER),
+        ("/bestaat-niet", {"Accept": "application/json"}),
+        ("/bestaat-niet", {}),
+    ):
+        response = await web.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/problem+json", path
+
+
+HOSTILE = ["²", "٣", "\x00", "%", "1e9", "-1", "<script>", "🙂" * 300]
+
+
+async def test_hostile_addresses_are_answered_in_dutch_never_500(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+) -> None:
+    organisation = await create_organisation(client, auth)
+    pages = {
+        "referrer": [
+            "/plekken?afstand={v}",
+            "/plekken?soort={v}&kenmerk={v}&verouderd={v}",
+            "/aanmelden?soort={v}&locatie={v}",
+            "/aanmeldingen/{v}",
+            "/aanmeldingen?melding={v}",
+        ],
+        "triagist": [
+            "/wachtrij/{v}",
+            "/wachtrij/00000000-0000-0000-0000-000000000000?bereik={v}",
+            "/regio?regio={v}",
+        ],
+        "provider": ["/locaties?melding={v}", "/reserveringen?status={v}"],
+    }
+    for role, templates in pages.items():
+        sign_in(
+            web,
+            session_cookie(
+                role, org=organisation["id"], regions=[KENNEMERLAND], practice=(52.38, 4.64)
+            ),
+        )
+        for template in templates:
+            for value in HOSTILE:
+                url = template.replace("{v}", quote(value, safe=""))
+                page = await web.get(url, headers=BROWSER)
+                assert page.status_code < 500, (url, page.status_code)
+                assert '<html lang="nl">' in page.text, url
+                assert "<script>" not in page.text, url
+
+
+async def test_hostile_numbers_in_forms_are_answered_beside_the_field(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+) -> None:
+    organisation = await create_organisation(client, auth)
+    facility = await create_facility(client, auth, organisation["id"], place_types=["ELV_HOOG"])
+    sign_in(web, session_cookie("provider", org=organisation["id"]))
+    page = await web.get("/locaties")
+    numbers = await web.post(
+        f"/locaties/{facility['id']}/ELV_HOOG",
+        data={"csrf": csrf_of(page.text), "staffed": "²", "occupied": "٣", "available": "1"},
+    )
+    assert numbers.status_code == 200
+    assert numbers.text.count("Vul een heel getal van 0 of meer in.") == 2
+
+    sign_in(web, session_cookie("referrer", org=organisation["id"]))
+    form = await web.get("/aanmelden")
+    key = re.search(r'name="key" value="([^"]+)"', form.text)
+    assert key is not None
+    sent = await web.post(
+        "/aanmelden",
+        data={
+            "csrf": csrf_of(form.text),
+            "key": key.group(1),
+            "place_type": "GRZ",
+            "region_code": KENNEMERLAND,
+            "urgency": "urgent",
+            "birth_year": "¹⁹⁴⁴",
+            "sex": "female",
+            "postcode": "2011",
+        },
+    )
+    assert sent.status_code == 200
+    assert "Vul een geboortejaar in tussen 1900" in sent.text

@@ -181,6 +181,24 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     return render(request, "error.html", {"title": title, "message": message}, status_code=status)
 
 
+async def _prepare(request: Request) -> None:
+    """Who is signed in, and what every page's template is given."""
+    viewer = await _viewer(request)
+    request.state.viewer = viewer
+    request.state.page_context = _page_context(request, viewer)
+
+
+def _finish(request: Request, response: Response, started: float) -> Response:
+    """The session cookie when it changed, and the security headers of every page."""
+    sessions.save(request, response)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Server-Timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
 class PageRoute(APIRoute):
     """A route that renders a page: it knows the viewer, checks CSRF on every POST, turns
     failures into Dutch pages, and sets the session cookie and security headers."""
@@ -190,21 +208,32 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             started = time.perf_counter()
-            viewer = await _viewer(request)
-            request.state.viewer = viewer
-            request.state.page_context = _page_context(request, viewer)
-            response = await _guarded(request, original)
-            sessions.save(request, response)
-            response.headers.setdefault("Cache-Control", "no-store")
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "same-origin"
-            response.headers["Server-Timing"] = (
-                f"page;dur={(time.perf_counter() - started) * 1000:.1f}"
-            )
-            return response
+            await _prepare(request)
+            return _finish(request, await _guarded(request, original), started)
 
         return handler
+
+
+async def missing_page(request: Request, status: int) -> Response:
+    """A browser asked for an address (404) or a method (405) the pages do not have."""
+    started = time.perf_counter()
+    await _prepare(request)
+    if status == 405:
+        response = _error_page(
+            request,
+            405,
+            "Dat kan zo niet",
+            "Dit adres is een knop op een pagina, geen pagina om te openen. Ga terug en "
+            "gebruik de knop.",
+        )
+    else:
+        response = _error_page(
+            request,
+            404,
+            "Deze pagina bestaat niet",
+            "Het adres klopt niet, of de pagina is verplaatst. Kies een pagina in het menu.",
+        )
+    return _finish(request, response, started)
 
 
 async def _guarded(

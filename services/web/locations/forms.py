@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from services.web.core.values import whole_number
+
 FIELDS = {
     "staffed": "Bemand",
     "occupied": "Bezet",
@@ -30,9 +32,9 @@ def _count(text: str, required: bool) -> tuple[int | None, str | None]:
     text = text.strip()
     if not text:
         return None, ("Vul een aantal in." if required else None)
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         return None, "Vul een heel getal van 0 of meer in."
-    number = int(text)
     if number > MAX_COUNT:
         return None, "Dit aantal is te groot."
     return number, None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.web.core.api import Api
+from services.web.core.values import whole_number
 from shared import reference
 
 RADII_KM = (5, 10, 25, 50, 100)
@@ -55,12 +56,13 @@ def parse_filters(values: dict[str, list[str]], has_practice: bool) -> Filters:
         filters.region = region
     radius = (values.get("afstand") or [""])[0]
     if radius:
-        if not radius.isdigit() or int(radius) not in RADII_KM:
+        radius_km = whole_number(radius)
+        if radius_km is None or radius_km not in RADII_KM:
             filters.errors["afstand"] = "Kies een afstand uit de lijst."
         elif not has_practice:
             filters.errors["afstand"] = "De locatie van uw praktijk is niet bekend."
         else:
-            filters.radius_km = int(radius)
+            filters.radius_km = radius_km
     for feature in values.get("kenmerk") or []:
         if feature in reference.features():
             filters.features.append(feature)

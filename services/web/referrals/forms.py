@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.web.core.values import whole_number
 from shared import reference
 
 URGENCIES = ("acute", "urgent", "soon", "planned")
@@ -107,7 +108,8 @@ def parse(data: dict[str, Any], needs: list[str]) -> ReferralForm:
             if planned < datetime.now(UTC).date():
                 errors["planned_date"] = "Deze datum ligt in het verleden."
     this_year = datetime.now(UTC).year
-    if not text["birth_year"].isdigit() or not 1900 <= int(text["birth_year"]) <= this_year:
+    birth_year = whole_number(text["birth_year"])
+    if birth_year is None or not 1900 <= birth_year <= this_year:
         errors["birth_year"] = (
             f"Vul een geboortejaar in tussen 1900 en {this_year}, bijvoorbeeld 1941."
         )
