@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -20,6 +20,7 @@ from shared.db import Database, KernelBase
 from shared.errors import HtmlErrorPage, install_handlers
 from shared.migrate import MigrationSet, at_head, migrate
 from shared.observability import RequestMiddleware
+from shared.schemas import refuse_invalid_parameters
 from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.app")
@@ -108,7 +109,14 @@ def create_app(
 
     title = "Zorgplek" if name == "zorgplek" else f"Zorgplek {name}"
     # FastAPI's own /docs and /redoc load their scripts from a CDN; ours ship in a package.
-    app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=title,
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(refuse_invalid_parameters)],
+    )
     app.state.settings = settings
     app.state.started = False
     app.state.token_verifier = TokenVerifier(settings)

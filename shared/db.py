@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.errors import Unavailable
+from shared.errors import Unavailable, route_of
 
 log = logging.getLogger("zorgplek.db")
 
@@ -58,15 +60,36 @@ def plain_url(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
 
 
+# SQLSTATE 08001, "unable to establish connection": what a failed connect is reported as.
+CANNOT_CONNECT = "08001"
+
+
 def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """An engine with a pool sized for one service process."""
-    return create_async_engine(
+    """An engine with a pool sized for one service process. Statement parameters are never
+    part of an error message or a log line: they hold what callers sent."""
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,
     )
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    return engine
+
+
+def _connect(dialect: Dialect, _record: object, cargs: Any, cparams: Any) -> Any:
+    """Open a driver connection; a server that cannot be reached (refused, reset, timed out,
+    starting up, out of connections) becomes the driver's OperationalError with SQLSTATE
+    08001, so it is reported like any other lost connection: 503, try again."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        return dbapi.connect(*cargs, **cparams)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        error: Any = dbapi.OperationalError(f"cannot connect to the database: {type(exc).__name__}")
+        error.sqlstate = error.pgcode = getattr(exc, "sqlstate", None) or CANNOT_CONNECT
+        raise error from exc
 
 
 class Database:
@@ -98,7 +121,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             await session.commit()
         except DBAPIError as exc:
-            log.exception("commit failed", extra={"path": request.url.path})
+            log.exception("commit failed", extra={"route": route_of(request)})
             raise Unavailable(
                 "The change could not be saved; nothing was changed. Please try again.",
                 headers={"Retry-After": "1"},

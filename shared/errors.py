@@ -127,6 +127,9 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 # resources" and "operator intervention" (a restart or failover): retrying may succeed.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+UNREACHABLE_SQLSTATE_CLASSES = ("08", "57")
+# "Data exception": a value the database cannot take (out of range, NUL in text, ...).
+DATA_EXCEPTION_CLASS = "22"
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -142,8 +145,16 @@ def is_transient(exc: DBAPIError) -> bool:
     )
 
 
+def route_of(request: Request) -> str:
+    """The route template a request matched (never the path: it holds what was sent)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
 def install_handlers(app: FastAPI) -> None:
-    """Render domain errors, HTTP errors, validation errors and crashes as problem+json."""
+    """Render domain errors, HTTP errors, validation errors and crashes as problem+json.
+    What they log is the error's type, the route and the request id (added by the log
+    formatter), never a message that may quote what was sent."""
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
@@ -175,19 +186,37 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        state = _sqlstate(exc)
+        where = {"route": route_of(request), "error": type(exc).__name__, "sqlstate": state}
+        if state is not None and state.startswith(DATA_EXCEPTION_CLASS):
+            # A value the checks let through but the database cannot store: the caller's
+            # input, so a 4xx; the checks should be taught to refuse it by name.
+            log.warning("input refused by the database", extra=where)
+            return problem(
+                422,
+                "A value in this request cannot be stored (out of range or not valid text).",
+                errors=[{"loc": ["request"], "msg": "a value cannot be stored"}],
+            )
         if not is_transient(exc):
             return await _crash(request, exc)
+        unreachable = exc.connection_invalidated or (
+            state is not None and state.startswith(UNREACHABLE_SQLSTATE_CLASSES)
+        )
         log.warning(
-            "transient database failure",
-            extra={"path": request.url.path, "sqlstate": _sqlstate(exc)},
+            "database unreachable" if unreachable else "transient database failure", extra=where
         )
         return problem(
             503,
             "The database is busy or briefly unreachable; nothing was changed. Please try again.",
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": "5" if unreachable else "1"},
         )
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(500, "An unexpected error occurred; it has been logged.")
+        return crashed(route_of(request), exc)
+
+
+def crashed(route: str, exc: BaseException) -> JSONResponse:
+    """Log a crash (its type, route and where it happened) and answer a plain 500."""
+    log.error("unhandled error", exc_info=exc, extra={"route": route, "error": type(exc).__name__})
+    return problem(500, "An unexpected error occurred; it has been logged.")

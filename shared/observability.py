@@ -7,20 +7,26 @@ import json
 import logging
 import sys
 import time
+import traceback
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
+from shared.errors import crashed
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 access_log = logging.getLogger("zorgplek.access")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line; `extra=` fields are kept, personal data is never logged."""
+    """One JSON object a line; `extra=` fields are kept, personal data is never logged.
+
+    An exception is written as its types and stack frames only. Its message is left out:
+    messages of the database driver, of Pydantic and of Python itself quote the values
+    they failed on, and those may be notes, postcodes or names."""
 
     RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
 
@@ -41,15 +47,47 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return describe_exception(ei[1]) if ei[1] is not None else ""
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
+
+def describe_exception(exc: BaseException) -> str:
+    """Where `exc` and the exceptions that led to it were raised, and their types; never
+    their messages."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for error in reversed(chain):  # the first cause first, as Python prints them
+        frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        kind = type(error)
+        parts.append(
+            f"Traceback (most recent call last):\n{frames}{kind.__module__}.{kind.__qualname__}"
+        )
+    return "\n\nwhich led to\n\n".join(parts)
+
+
+# Loggers that would write what requests carry: uvicorn's access log (query strings,
+# tokens of the stream), httpx's request lines (query strings of calls between services
+# and of the pages' calls), SQLAlchemy's statement log. Our own access log replaces the
+# first; the others speak only of warnings and worse.
+QUIET_LOGGERS = ("httpx", "httpcore", "sqlalchemy", "asyncio", "aiosmtplib")
+
+
+def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
+    """JSON lines on standard output (or `stream`) for every logger of the process."""
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _route_template(scope: Scope) -> str:
@@ -66,8 +104,8 @@ def _route_service(scope: Scope, default: str) -> str:
 
 
 class RequestMiddleware:
-    """Gives each request an id, logs it (path without query: tokens never reach the log),
-    and counts it by route template."""
+    """Gives each request an id, logs it by route template (never the path or the query:
+    they hold ids, tokens and whatever a client puts there), and counts it."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -83,16 +121,26 @@ class RequestMiddleware:
         status = 500
         started = time.perf_counter()
 
+        responding = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responding
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responding = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                # Answered here, inside the request's id and route, not by the server's
+                # outermost handler that knows neither.
+                response = crashed(_route_template(scope), exc)
+                if responding:
+                    raise
+                await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -106,7 +154,6 @@ class RequestMiddleware:
                     extra={
                         "method": method,
                         "route": route,
-                        "path": scope["path"],
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 1),
                     },

@@ -3,9 +3,59 @@
 import re
 from typing import Annotated
 
+from fastapi import Request
 from pydantic import AfterValidator, Field
 
 from shared import reference
+from shared.errors import Invalid
+
+# Text that PostgreSQL cannot store (NUL), that is not Unicode (unpaired surrogates), or
+# that forges lines and terminal output (control characters, C0 and C1, and the Unicode line
+# and paragraph separators). Multi-line text keeps tab and newline.
+_NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NOT_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+INVALID_TEXT = (
+    "contains a character that is not allowed (NUL, a control character or invalid Unicode)"
+)
+
+
+def check_line(value: str) -> str:
+    """Single-line text: no control character at all, no line break, no tab."""
+    if _NOT_IN_A_LINE.search(value):
+        raise ValueError(INVALID_TEXT)
+    return value
+
+
+def check_text(value: str) -> str:
+    """Multi-line text: tab and newline allowed (CR LF and CR become LF), nothing else."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if _NOT_IN_TEXT.search(value):
+        raise ValueError(INVALID_TEXT)
+    return value
+
+
+Line = Annotated[str, AfterValidator(check_line)]
+"""Every single-line text of an input: names, labels, addresses, references, targets."""
+
+Text = Annotated[str, AfterValidator(check_text)]
+"""Every multi-line text of an input: notes, advice, reasons."""
+
+
+async def refuse_invalid_parameters(request: Request) -> None:
+    """Every route's query and path parameters, checked as single-line text before anything
+    reaches the database: a 422 naming the parameter, never a 500."""
+    for name, value in request.query_params.multi_items():
+        if _NOT_IN_A_LINE.search(name) or _NOT_IN_A_LINE.search(value):
+            raise Invalid(f"The query parameter {INVALID_TEXT}.", loc=["query", _safe(name)])
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and _NOT_IN_A_LINE.search(value):
+            raise Invalid(f"The path {INVALID_TEXT}.", loc=["path", name])
+
+
+def _safe(name: str) -> str:
+    """A parameter name fit to repeat in an answer."""
+    return name if not _NOT_IN_A_LINE.search(name) and len(name) <= 64 else "?"
+
 
 # The Netherlands and a margin around it: catches swapped or mistyped coordinates.
 Latitude = Annotated[float, Field(ge=50.5, le=53.8, description="WGS84 latitude (NL).")]

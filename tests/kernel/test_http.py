@@ -113,4 +113,4 @@ async def test_access_log_is_json_without_query_or_token(
     assert line["route"] == "/api/v1/regions"
     assert line["status"] == 200
     assert "secret-token-value" not in json.dumps(line)
-    assert line["path"] == "/api/v1/regions"
+    assert "path" not in line  # nor the path: it holds what a client puts there

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shared.schemas import (
     Latitude,
+    Line,
     Longitude,
     Postcode,
     check_feature,
@@ -43,8 +44,8 @@ class FacilityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_id: uuid.UUID
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    city: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     postcode: Postcode = Field(description='"NNNN" or "NNNN AA".')
     region_code: str
     lat: Latitude

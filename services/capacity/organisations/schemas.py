@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.schemas import Latitude, Longitude
+from shared.schemas import Latitude, Line, Longitude
 
 OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EightDigits = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
 SCOPES = ("capacity:write", "facilities:write", "reservations:write", "subscriptions:write")
 # subscriptions:write lets a provider's system subscribe to notify's webhooks.
@@ -21,7 +21,7 @@ class OrganisationIn(BaseModel):
     kind: OrganisationKind
     agb_code: EightDigits | None = Field(default=None, description="AGB code, 8 digits.")
     ura: EightDigits | None = Field(default=None, description="URA number, 8 digits.")
-    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    city: Annotated[Line, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
 
@@ -44,7 +44,7 @@ class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scopes: list[Scope] = Field(min_length=1)
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    label: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class ApiKeyOut(BaseModel):
@@ -66,7 +66,7 @@ class ApiKeyCreated(ApiKeyOut):
 class ApiKeyIntrospectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    key: Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 
 
 class ApiKeyIntrospection(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.outbox import EVENT_TYPES
-from shared.schemas import Latitude, Longitude, check_place_type, check_region
+from shared.schemas import Latitude, Line, Longitude, check_place_type, check_region
 
 Channel = Literal["webhook", "email"]
 
@@ -62,7 +62,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel
-    target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2048)]
+    target: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=3, max_length=2048)]
     event_types: list[str] = Field(min_length=1)
     filter: FilterIn | None = None
 

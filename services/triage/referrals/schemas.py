@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from services.triage.referrals.bsn import refuse_bsn
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared import reference
-from shared.schemas import Latitude, Longitude
+from shared.schemas import Latitude, Longitude, Text
 
 Urgency = Literal["acute", "urgent", "soon", "planned"]
 Sex = Literal["female", "male", "other", "unknown"]
@@ -56,7 +56,7 @@ def check_birth_year(year: int) -> int:
 PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
 RegionCode = Annotated[str, AfterValidator(check_region)]
 FreeText = Annotated[
-    str,
+    Text,
     StringConstraints(strip_whitespace=True, min_length=1),
     AfterValidator(refuse_bsn),
 ]
@@ -98,7 +98,7 @@ class ReferralIn(BaseModel):
     planned_date: date | None = Field(default=None, description="Required when planned.")
     notes: (
         Annotated[
-            str,
+            Text,
             StringConstraints(strip_whitespace=True, max_length=1000),
             AfterValidator(refuse_bsn),
         ]
