@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import jwt
@@ -38,6 +39,10 @@ class Principal:
     via: Literal["jwt", "api_key"] = "jwt"
     scopes: frozenset[str] = field(default_factory=frozenset)
     on_behalf_of: str | None = None
+    # When the credential was issued and stops being valid (a token's `iat` and `exp`);
+    # None for an API key, which is valid until it is revoked.
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
 
     def has(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -170,7 +175,19 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         on_behalf_of=claims.get("act", {}).get("sub")
         if isinstance(claims.get("act"), dict)
         else None,
+        issued_at=_instant(claims.get("iat")),
+        expires_at=_instant(claims.get("exp")),
     )
+
+
+def _instant(value: Any) -> datetime | None:
+    """A numeric date claim (`iat`, `exp`) as a time; None when absent."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise Unauthorized("The token's iat or exp is out of range.") from exc
 
 
 def bearer_token(request: Request) -> str | None:

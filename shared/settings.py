@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     stream_queue_size: int = Field(default=1000, ge=1)
+    # How long a stream ticket (`POST /api/v1/stream/tickets`) may wait to be used.
+    stream_ticket_seconds: float = Field(default=60.0, gt=0, le=600)
 
     # Web pages: development sign-in (choose a demo user), and where the pages reach the
     # APIs (unset: this process).

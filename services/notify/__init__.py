@@ -12,6 +12,7 @@ from services.notify.delivery.router import router as deliveries_router
 from services.notify.relay import listener
 from services.notify.relay import service as relay
 from services.notify.stream.router import router as stream_router
+from services.notify.stream.router import tickets_router
 from services.notify.subscriptions.router import router as subscriptions_router
 from services.notify.waiting import wait_for_event
 from shared import metrics
@@ -62,7 +63,7 @@ def component(settings: Settings) -> Component:
         raise ValueError("ZORGPLEK_DELIVERY_RETRY_SECONDS must be a list of seconds above 0")
     return Component(
         name="notify",
-        routers=[subscriptions_router, deliveries_router, stream_router],
+        routers=[subscriptions_router, deliveries_router, stream_router, tickets_router],
         migrations=MIGRATIONS,
         api_key_resolver=RemoteApiKeys(settings),
         loops=[

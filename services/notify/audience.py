@@ -14,8 +14,18 @@ from typing import Any
 
 from shared import reference
 from shared.auth import PROFESSIONAL_ROLES, Principal
+from shared.errors import Forbidden
 
 EARTH_RADIUS_KM = 6371.0
+# What an API key needs to receive events at all: on the live stream, and through the
+# subscriptions it makes.
+EVENTS_SCOPE = "events:read"
+
+
+def ensure_may_read_events(principal: Principal) -> None:
+    """Tokens carry a person's rights; an API key receives events only with `events:read`."""
+    if not principal.allows(EVENTS_SCOPE):
+        raise Forbidden(f"This API key lacks the scope '{EVENTS_SCOPE}'.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -25,7 +25,8 @@ from services.notify.delivery.worker import deliver_due
 from services.notify.relay.service import oldest_unread, relay_once
 from services.notify.runtime import runtime
 from shared.outbox import PUBLIC, Event, publish
-from tests.conftest import free_port
+from tests.conftest import TokenFactory, free_port
+from tests.factories import create_organisation
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
 
@@ -309,3 +310,48 @@ async def pump(app: FastAPI, seconds: float = 30.0) -> int:
                 if await oldest_unread(session, hub.point) is None:
                     return total
             await asyncio.sleep(0.02)
+
+
+@dataclass
+class Clock:
+    """The stream's clock, moved by tests instead of waiting."""
+
+    offset: timedelta = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def move(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[Clock]:
+    hub = runtime(app).hub
+    original = hub.clock
+    moved = Clock()
+    hub.clock = moved
+    try:
+        yield moved
+    finally:
+        hub.clock = original
+
+
+async def api_key(
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    scopes: list[str],
+    organisation_id: str | None = None,
+) -> dict[str, Any]:
+    """A new API key (and its `headers`) of a new organisation, or of `organisation_id`."""
+    if organisation_id is None:
+        organisation_id = (await create_organisation(client, auth))["id"]
+    response = await client.post(
+        f"/api/v1/organisations/{organisation_id}/api-keys",
+        json={"scopes": scopes, "label": "ECD-koppeling"},
+        headers=auth("admin"),
+    )
+    assert response.status_code == 201, response.text
+    key: dict[str, Any] = response.json()
+    key["headers"] = {"Authorization": f"Bearer {key['key']}"}
+    return key

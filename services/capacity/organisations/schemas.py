@@ -9,9 +9,18 @@ from shared.schemas import Latitude, Line, Longitude
 OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
 Name = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EightDigits = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
-SCOPES = ("capacity:write", "facilities:write", "reservations:write", "subscriptions:write")
-# subscriptions:write lets a provider's system subscribe to notify's webhooks.
-Scope = Literal["capacity:write", "facilities:write", "reservations:write", "subscriptions:write"]
+SCOPES = (
+    "capacity:write",
+    "facilities:write",
+    "reservations:write",
+    "subscriptions:write",
+    "events:read",
+)
+# subscriptions:write lets a provider's system manage notify's subscriptions; events:read
+# lets it receive events (the live stream, and what its subscriptions deliver).
+Scope = Literal[
+    "capacity:write", "facilities:write", "reservations:write", "subscriptions:write", "events:read"
+]
 
 
 class OrganisationIn(BaseModel):

@@ -1,12 +1,14 @@
-"""The outbox as the live stream reads it: one event by id, and what a returning client
-missed."""
+"""The outbox as the live stream reads it (one event by id, and what a returning client
+missed), and the stream tickets."""
 
 import uuid
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.stream.models import StreamTicket
 from shared.outbox import OutboxEvent
 
 
@@ -48,3 +50,23 @@ async def missed(
     if event_types:
         query = query.where(OutboxEvent.type.in_(list(event_types)))
     return list((await session.scalars(query)).all())
+
+
+async def add_ticket(session: AsyncSession, ticket: StreamTicket, now: datetime) -> None:
+    """Store a new ticket, and clear out tickets that expired unused."""
+    await session.execute(delete(StreamTicket).where(StreamTicket.expires_at <= now))
+    session.add(ticket)
+    await session.flush()
+
+
+async def take_ticket(
+    session: AsyncSession, ticket_hash: str, now: datetime
+) -> StreamTicket | None:
+    """The ticket, removed as it is taken so that it opens one stream only; None when it
+    is unknown, used or expired."""
+    query = (
+        delete(StreamTicket)
+        .where(StreamTicket.ticket_hash == ticket_hash, StreamTicket.expires_at > now)
+        .returning(StreamTicket)
+    )
+    return (await session.scalars(query)).one_or_none()

@@ -1,32 +1,64 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 from pydantic import AfterValidator
 from sqlalchemy.exc import DBAPIError
 
-from services.notify.audience import EventFilter, Viewer, types_or_none
+from services.notify.audience import EventFilter, Viewer, ensure_may_read_events, types_or_none
 from services.notify.runtime import runtime
-from services.notify.stream import service
+from services.notify.stream import service, tickets
 from services.notify.stream.response import EventStreamResponse
+from services.notify.stream.schemas import TicketOut
 from services.notify.subscriptions.schemas import check_event_type
-from shared.auth import Professional, authenticate
-from shared.errors import Unavailable, problem_responses
+from shared.auth import Principal, Professional, authenticate, authenticated_router
+from shared.db import DbSession
+from shared.errors import Unauthorized, Unavailable, problem_responses
 from shared.schemas import RegionCode, check_place_type
 from shared.settings import AppSettings
 
 
-def _allow_query_token(request: Request) -> None:
-    """Browsers' EventSource cannot send headers: this route also takes `?access_token=`
-    (never logged: the access log has no query strings)."""
-    request.state.allow_query_token = True
+async def stream_caller(request: Request) -> Principal:
+    """Browsers' EventSource cannot send headers: this route also takes a stream ticket as
+    `?ticket=`, or a token as `?access_token=` (neither is logged: the access log has no
+    query strings)."""
+    ticket = request.query_params.get("ticket")
+    if ticket is None or "authorization" in request.headers:
+        request.state.allow_query_token = True
+        return await authenticate(request)
+    hub = runtime(request.app).hub
+    async with request.app.state.database.sessions.begin() as session:
+        principal = await tickets.redeem(session, ticket, hub.clock())
+    if principal is None:
+        raise Unauthorized("The stream ticket is unknown, used or expired; ask for a new one.")
+    request.state.principal = principal
+    return principal
 
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["stream"],
-    dependencies=[Depends(_allow_query_token), Depends(authenticate)],
+router = APIRouter(prefix="/api/v1", tags=["stream"], dependencies=[Depends(stream_caller)])
+tickets_router = authenticated_router(prefix="/api/v1/stream", tags=["stream"])
+
+
+@tickets_router.post(
+    "/tickets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketOut,
+    responses=problem_responses(401, 403),
 )
+async def create_ticket(
+    request: Request, principal: Professional, session: DbSession, settings: AppSettings
+) -> TicketOut:
+    """A single-use ticket that opens one live stream with your rights, for a browser that
+    must not hold your token: `new EventSource("/api/v1/stream?ticket=" + ticket)`. It is
+    accepted for a minute (`ZORGPLEK_STREAM_TICKET_SECONDS`), once; the stream it opens ends
+    when the token that asked for it expires. Each call gives a new ticket (an
+    `Idempotency-Key` does not bring a ticket back)."""
+    ensure_may_read_events(principal)
+    now = runtime(request.app).hub.clock()
+    ticket, expires_at = await tickets.issue(
+        session, principal, now, settings.stream_ticket_seconds
+    )
+    return TicketOut(ticket=ticket, expires_at=expires_at)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -80,7 +112,9 @@ async def stream(
     event id, `event:` its type, `data:` the body `{"id", "type", "timestamp", "data"}`.
     Comments (`: heartbeat`) keep the connection open. Reconnect with `Last-Event-ID` to
     receive what you missed (an event may then come twice; drop repeats by id). A client
-    that does not keep up is disconnected and should reconnect the same way."""
+    that does not keep up is disconnected and should reconnect the same way. An API key
+    needs the scope `events:read`."""
+    ensure_may_read_events(principal)
     event_filter = EventFilter(
         event_types=types_or_none(event_types),
         place_types=types_or_none(place_type),

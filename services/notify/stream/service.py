@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -78,11 +78,17 @@ class StreamClient:
         return event.id == event_id or (event.txid < txid and event.position < position)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class StreamHub:
     """Follows the outbox for this process's clients."""
 
-    def __init__(self, queue_size: int) -> None:
+    def __init__(self, queue_size: int, clock: Callable[[], datetime] = _now) -> None:
         self.queue_size = queue_size
+        # The time as streams and their tickets see it; tests move it instead of waiting.
+        self.clock = clock
         self.point: ReadPoint | None = None
         self.clients: set[StreamClient] = set()
         self.wake = asyncio.Event()
