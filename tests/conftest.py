@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cli import components
 from shared.app import create_app
@@ -90,7 +91,10 @@ async def live_url(app: Any, live_port: int) -> AsyncIterator[str]:
 
 @pytest.fixture(autouse=True)
 async def _clean(request: pytest.FixtureRequest) -> None:
-    """Every test that touches the database starts from empty tables."""
+    """Every test that touches the database starts from empty tables — except those that
+    work in a transaction rolled back at their end (`rolled_back`), which leave nothing."""
+    if "rolled_back" in request.fixturenames:
+        return
     if {"app", "database_url", "client", "live_url"} & set(request.fixturenames):
         await truncate_all(request.getfixturevalue("database_url"), SCHEMAS)
 
@@ -107,6 +111,23 @@ def clock(app: Any) -> Iterator[Clock]:
 
     yield move
     app.dependency_overrides.pop(current_time, None)
+
+
+@pytest.fixture
+async def rolled_back(app: Any) -> AsyncIterator[AsyncSession]:
+    """A session on the migrated test database inside an outer transaction that is rolled
+    back when the test ends, for testing rules and queries directly: what the test writes
+    is real rows in the real schema, and none of it stays."""
+    async with app.state.database.engine.connect() as connection:
+        outer = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await outer.rollback()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.referrals.models import Referral, Reservation
@@ -25,14 +25,12 @@ async def get(
 
 
 async def is_visible(session: AsyncSession, reservation_id: uuid.UUID, scope: Visibility) -> bool:
-    query = select(
-        exists().where(
-            Reservation.id == reservation_id,
-            Referral.id == Reservation.referral_id,
-            reservation_visible(scope),
-        )
+    query = (
+        select(Reservation.id)
+        .join(Referral, Referral.id == Reservation.referral_id)
+        .where(Reservation.id == reservation_id, reservation_visible(scope))
     )
-    return bool(await session.scalar(query))
+    return bool(await session.scalar(select(query.exists())))
 
 
 async def claim_expired(

@@ -1,0 +1,127 @@
+"""The matching rules one named row at a time: each hard filter alone, then each score
+component alone. The ranking is pure, so no database and no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.triage.matching.ranking import Candidate, rank
+from tests.triage.test_ranking import EVENING, MORNING, TTL, place, request
+
+EXCLUDED_NONE = {"place_type": 0, "features": 0, "declined": 0, "office_hours": 0, "scope": 0}
+OFFICE = place("A", 3, hours="office")
+AMSTERDAM = place("A", 3, region="ZK-AMSTERDAM")  # same ROAZ region as Kennemerland
+UTRECHT = place("A", 3, region="ZK-UTRECHT")  # another ROAZ region
+WIDE = {"scope": "supraregional"}
+
+
+def asked(**changes: Any) -> dict[str, Any]:
+    """The request of one row: nothing preferred or declined unless the row says so."""
+    return {"preferred": frozenset(), "declined": frozenset(), **changes}
+
+
+# (row, candidate, request, moment, the rule that leaves it out — None: it is proposed)
+FILTERS = [
+    ("a plain place is proposed", place("A", 3), asked(), EVENING, None),
+    ("another place type", replace(place("A", 3), place_type="ELV_HOOG"), asked(), EVENING,
+     "place_type"),
+    ("no free place", place("A", 3, free=0), asked(), EVENING, "place_type"),
+    ("a needed feature missing", place("A", 3, features=frozenset()), asked(), EVENING,
+     "features"),
+    ("every needed feature present", place("A", 3), asked(needs=frozenset({"dementia"})),
+     EVENING, None),
+    ("declined this referral before", place("A", 3), asked(declined=frozenset({"id-A"})),
+     EVENING, "declined"),
+    ("office hours, acute, evening", OFFICE, asked(urgency="acute"), EVENING, "office_hours"),
+    ("office hours, urgent, evening", OFFICE, asked(urgency="urgent"), EVENING, "office_hours"),
+    ("office hours, soon, evening", OFFICE, asked(urgency="soon"), EVENING, None),
+    ("office hours, planned, evening", OFFICE, asked(urgency="planned"), EVENING, None),
+    ("office hours, acute, morning", place("A", 3, hours="office", now=MORNING),
+     asked(urgency="acute"), MORNING, None),
+    ("same ROAZ region, regional search", AMSTERDAM, asked(), EVENING, "scope"),
+    ("same ROAZ region, supraregional", AMSTERDAM, asked(**WIDE), EVENING, None),
+    ("another ROAZ region, regional search", UTRECHT, asked(), EVENING, "scope"),
+    ("another ROAZ region, supraregional", UTRECHT, asked(**WIDE), EVENING, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("candidate", "changes", "now", "rule"),
+    [pytest.param(c, ch, n, r, id=name) for name, c, ch, n, r in FILTERS],
+)
+def test_hard_filter(
+    candidate: Candidate, changes: dict[str, Any], now: datetime, rule: str | None
+) -> None:
+    ranking = rank([candidate], request(**changes), now, TTL)
+    assert ranking.considered == 1
+    if rule is None:
+        assert [m.candidate.name for m in ranking.matches] == ["A"]
+        assert ranking.excluded == EXCLUDED_NONE
+    else:
+        assert ranking.matches == []
+        assert ranking.excluded == {**EXCLUDED_NONE, rule: 1}
+
+
+# (row, candidate, request, the component, its points)
+COMPONENTS = [
+    ("distance: at the starting point", place("A", 0), asked(), "distance", 40.0),
+    ("distance: half a point per km", place("A", 10), asked(), "distance", 35.0),
+    ("distance: none beyond 80 km", place("A", 100), asked(), "distance", 0.0),
+    ("distance: unknown without a starting point", place("A", 3), asked(origin=None),
+     "distance", 0.0),
+    ("region: own region", place("A", 3), asked(), "region", 20.0),
+    ("region: same ROAZ region", AMSTERDAM, asked(**WIDE), "region", 10.0),
+    ("region: elsewhere in the country", UTRECHT, asked(**WIDE), "region", 0.0),
+    ("freshness: reported just now", place("A", 3, age_minutes=0), asked(), "freshness", 15.0),
+    ("freshness: half its time-to-live old", place("A", 3, age_minutes=6 * 60), asked(),
+     "freshness", 7.5),
+    ("freshness: none when stale", place("A", 3, stale=True, age_minutes=13 * 60), asked(),
+     "freshness", 0.0),
+    ("preference: the client prefers it", place("A", 3), asked(preferred=frozenset({"id-A"})),
+     "preference", 15.0),
+    ("preference: not preferred", place("A", 3), asked(), "preference", 0.0),
+    ("capacity: one free place", place("A", 3, free=1), asked(), "capacity", 2.0),
+    ("capacity: five free places", place("A", 3, free=5), asked(), "capacity", 10.0),
+    ("capacity: no more than ten points", place("A", 3, free=9), asked(), "capacity", 10.0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("candidate", "changes", "component", "points"),
+    [pytest.param(c, ch, comp, p, id=name) for name, c, ch, comp, p in COMPONENTS],
+)
+def test_score_component(
+    candidate: Candidate, changes: dict[str, Any], component: str, points: float
+) -> None:
+    (match,) = rank([candidate], request(**changes), EVENING, TTL).matches
+    assert match.components[component] == pytest.approx(points, abs=0.1)
+    assert match.score == pytest.approx(sum(match.components.values()), abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("places", "order"),
+    [
+        pytest.param(
+            [place("Ver", 100, age_minutes=0), place("Minder ver", 90, age_minutes=0)],
+            ["Minder ver", "Ver"],
+            id="equal scores: the nearest first",
+        ),
+        pytest.param(
+            [place("Bb", 10, age_minutes=0), place("Aa", 10, age_minutes=0)],
+            ["Aa", "Bb"],
+            id="equal scores and distance: by name",
+        ),
+        pytest.param(
+            [place("Dichtbij", 1), place("Voorkeur", 20)],
+            ["Voorkeur", "Dichtbij"],
+            id="the higher score first, whatever the distance",
+        ),
+    ],
+)
+def test_order(places: list[Candidate], order: list[str]) -> None:
+    ranking = rank(places, request(declined=frozenset()), EVENING, TTL)
+    assert [m.candidate.name for m in ranking.matches] == order
