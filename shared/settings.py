@@ -58,8 +58,10 @@ class Settings(BaseSettings):
     stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
 
-    # Triage: how long a reserved place is held for the provider's answer.
+    # Triage: how long a reserved place is held for the provider's answer, and the longest
+    # any place may be held (a reservation's `hold_minutes`; capacity refuses longer holds).
     reservation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    hold_max_minutes: int = Field(default=240, ge=1, le=24 * 60)
 
     # Notify: retry schedule of webhooks and e-mail (seconds after each failed attempt;
     # jitter is added), per-attempt timeout, and the live stream's heartbeat and queue.
@@ -90,6 +92,14 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     demo: bool = False
+
+    @model_validator(mode="after")
+    def _default_hold_within_cap(self) -> Settings:
+        if self.reservation_ttl_minutes > self.hold_max_minutes:
+            raise ValueError(
+                "ZORGPLEK_RESERVATION_TTL_MINUTES may not exceed ZORGPLEK_HOLD_MAX_MINUTES"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secret_is_strong(self) -> Settings:

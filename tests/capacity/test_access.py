@@ -157,7 +157,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "facility": dict.fromkeys((*ROLES, "other-provider"), 200),
     "hold": {
         "referrer": 403,
-        "triagist": 201,
+        "triagist": 403,
         "provider": 403,
         "other-provider": 403,
         "admin": 403,

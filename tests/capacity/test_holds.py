@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.capacity.holds import service as holds
+from shared.db import async_url
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 
@@ -64,7 +67,7 @@ async def test_hold_answers_id_and_expiry_and_lowers_free(
     facility = await place_with_free(client, auth, 2)
     before = datetime.now(UTC)
     response = await client.post(
-        "/api/v1/holds", json=hold_body(facility, ttl=900), headers=auth("triagist")
+        "/api/v1/holds", json=hold_body(facility, ttl=900), headers=auth("service")
     )
     assert response.status_code == 201
     hold = response.json()
@@ -185,3 +188,75 @@ async def test_bad_hold_is_422(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == loc
+
+
+async def test_a_hold_lasts_at_most_the_configured_maximum(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """ZORGPLEK_HOLD_MAX_MINUTES (default 4 h) and five minutes' grace, never a day."""
+    facility = await place_with_free(client, auth, 2)
+    longest = 240 * 60 + 300
+    too_long = await client.post(
+        "/api/v1/holds", json=hold_body(facility, ttl=longest + 1), headers=auth("service")
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["loc"] == ["body", "ttl_seconds"]
+    assert await free_of(client, auth, facility) == 2
+    ok = await client.post(
+        "/api/v1/holds", json=hold_body(facility, ttl=longest), headers=auth("service")
+    )
+    assert ok.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["triagist", "referrer", "provider", "admin", "viewer"])
+async def test_only_the_triage_service_holds_commits_and_releases(
+    client: httpx.AsyncClient, auth: TokenFactory, role: str
+) -> None:
+    facility = await place_with_free(client, auth, 1)
+    headers = auth(role, org=facility["organisation_id"], regions=["ZK-KENNEMERLAND"])
+    refused = await client.post("/api/v1/holds", json=hold_body(facility), headers=headers)
+    assert refused.status_code == 403
+    assert await free_of(client, auth, facility) == 1
+    hold = (
+        await client.post("/api/v1/holds", json=hold_body(facility), headers=auth("service"))
+    ).json()
+    commit = await client.post(f"/api/v1/holds/{hold['id']}/commit", headers=headers)
+    release = await client.delete(f"/api/v1/holds/{hold['id']}", headers=headers)
+    assert (commit.status_code, release.status_code) == (403, 403)
+    assert await free_of(client, auth, facility) == 0
+
+
+async def audit_entries(database_url: str) -> list[tuple[str, str, str, str, str]]:
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT actor, role, action, object_type, object_id, outcome "
+                    "FROM audit.audit_log ORDER BY id"
+                )
+            )
+            return [(r.actor, r.action, r.object_type, r.object_id, r.outcome) for r in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_holding_committing_and_releasing_are_audited(
+    client: httpx.AsyncClient, auth: TokenFactory, database_url: str
+) -> None:
+    facility = await place_with_free(client, auth, 2)
+    headers = auth("service", sub="service:triage")
+    first, second = hold_body(facility), hold_body(facility)
+    held = [
+        (await client.post("/api/v1/holds", json=body, headers=headers)).json()
+        for body in (first, second)
+    ]
+    await client.post(f"/api/v1/holds/{held[0]['id']}/commit", headers=headers)
+    await client.delete(f"/api/v1/holds/{held[1]['id']}", headers=headers)
+    await client.delete(f"/api/v1/holds/{held[1]['id']}", headers=headers)  # changes nothing
+    assert await audit_entries(database_url) == [
+        ("service:triage", "hold", "referral", first["referral_id"], "success"),
+        ("service:triage", "hold", "referral", second["referral_id"], "success"),
+        ("service:triage", "commit_hold", "referral", first["referral_id"], "success"),
+        ("service:triage", "release_hold", "referral", second["referral_id"], "success"),
+    ]

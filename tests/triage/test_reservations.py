@@ -167,6 +167,10 @@ async def test_an_expired_reservation_cannot_be_accepted_before_the_sweep(
         zero = await reserve(client, ref2["id"], facility["id"], people.triagist, hold_minutes=0)
         assert zero.status_code == 422
         assert zero.json()["errors"][0]["loc"] == ["body", "hold_minutes"]
+        # At most ZORGPLEK_HOLD_MAX_MINUTES (default 4 h): no place is kept for a day.
+        day = await reserve(client, ref2["id"], facility["id"], people.triagist, hold_minutes=241)
+        assert day.status_code == 422
+        assert day.json()["errors"][0]["loc"] == ["body", "hold_minutes"]
 
 
 async def test_cancel_releases_the_hold(live_url: str, auth: TokenFactory) -> None:

@@ -1,17 +1,19 @@
 import uuid
-from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import Request, status
 
 from services.capacity.base import Idempotency
 from services.capacity.holds import service
 from services.capacity.holds.schemas import HoldIn, HoldOut
-from shared.auth import Principal, ServiceCaller, authenticated_router, require_roles
+from shared.audit import client_address
+from shared.auth import ServiceCaller, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
+from shared.settings import AppSettings
 
+# Only the triage service holds places: for a referral it knows, on a user's reservation.
+# The public ingress does not route these paths at all.
 router = authenticated_router(prefix="/api/v1/holds", tags=["holds"])
-ServiceOrTriagist = Annotated[Principal, Depends(require_roles("service", "triagist"))]
 
 
 @router.post(
@@ -21,27 +23,39 @@ ServiceOrTriagist = Annotated[Principal, Depends(require_roles("service", "triag
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_hold(
-    body: HoldIn, principal: ServiceOrTriagist, session: DbSession, idempotency: Idempotency
+    body: HoldIn,
+    principal: ServiceCaller,
+    session: DbSession,
+    settings: AppSettings,
+    idempotency: Idempotency,
+    request: Request,
 ) -> object:
-    """Hold one free place for a referral until `ttl_seconds` pass; 409 when none is free.
-    Two callers racing for the last place get one 201 and one 409."""
+    """Hold one free place for a referral until `ttl_seconds` pass (at most
+    `ZORGPLEK_HOLD_MAX_MINUTES` and a short grace); 409 when none is free. Two callers
+    racing for the last place get one 201 and one 409. For the triage service only."""
     if (replay := await idempotency.replay()) is not None:
         return replay
-    hold = await service.create(session, principal, body)
+    hold = await service.create(session, principal, settings, body, client_address(request))
     return await idempotency.respond(201, HoldOut.model_validate(hold))
 
 
 @router.post(
     "/{hold_id}/commit", response_model=HoldOut, responses=problem_responses(401, 403, 404, 409)
 )
-async def commit_hold(hold_id: uuid.UUID, _: ServiceCaller, session: DbSession) -> HoldOut:
+async def commit_hold(
+    hold_id: uuid.UUID, principal: ServiceCaller, session: DbSession, request: Request
+) -> HoldOut:
     """The patient is admitted: the held place becomes occupied."""
-    return HoldOut.model_validate(await service.commit(session, hold_id))
+    hold = await service.commit(session, principal, hold_id, client_address(request))
+    return HoldOut.model_validate(hold)
 
 
 @router.delete(
     "/{hold_id}", response_model=HoldOut, responses=problem_responses(401, 403, 404, 409)
 )
-async def release_hold(hold_id: uuid.UUID, _: ServiceCaller, session: DbSession) -> HoldOut:
+async def release_hold(
+    hold_id: uuid.UUID, principal: ServiceCaller, session: DbSession, request: Request
+) -> HoldOut:
     """Release the place at once; repeating it is harmless."""
-    return HoldOut.model_validate(await service.release(session, hold_id))
+    hold = await service.release(session, principal, hold_id, client_address(request))
+    return HoldOut.model_validate(hold)

@@ -13,7 +13,11 @@ class HoldIn(BaseModel):
     place_type: str
     referral_id: uuid.UUID
     ttl_seconds: int = Field(
-        default=1800, ge=10, le=24 * 3600, description="Seconds until the place returns by itself."
+        default=1800,
+        ge=10,
+        le=24 * 3600,
+        description="Seconds until the place returns by itself; at most "
+        "ZORGPLEK_HOLD_MAX_MINUTES and a short grace.",
     )
 
     @field_validator("place_type")

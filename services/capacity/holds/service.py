@@ -1,5 +1,6 @@
 """Holds: a place kept aside for a referral. Every hold has a time-to-live, so a crash
-anywhere between triage and capacity heals itself."""
+anywhere between triage and capacity heals itself. Only the triage service holds, commits
+and releases places; each of those is written to the audit log under the referral."""
 
 from __future__ import annotations
 
@@ -14,13 +15,46 @@ from services.capacity.facilities import service as facilities
 from services.capacity.holds import repository
 from services.capacity.holds.models import Hold
 from services.capacity.holds.schemas import HoldIn
-from shared import metrics
+from shared import audit, metrics
 from shared.auth import Principal
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
+from shared.settings import Settings
+
+# A caller lets its hold outlive its own deadline a little, so that it ends the hold itself.
+GRACE_SECONDS = 300
 
 
-async def create(session: AsyncSession, principal: Principal, data: HoldIn) -> Hold:
-    """Hold one free place; 409 when none is free."""
+def max_ttl_seconds(settings: Settings) -> int:
+    """The longest a place may be held: the configured maximum and a short grace."""
+    return settings.hold_max_minutes * 60 + GRACE_SECONDS
+
+
+async def _audit(
+    session: AsyncSession, principal: Principal, action: str, hold: Hold, address: str | None
+) -> None:
+    await audit.record(
+        session,
+        principal,
+        action=action,
+        object_type="referral",
+        object_id=hold.referral_id,
+        source_address=address,
+    )
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    data: HoldIn,
+    address: str | None = None,
+) -> Hold:
+    """Hold one free place; 409 when none is free, 422 for a time-to-live beyond the cap."""
+    if data.ttl_seconds > max_ttl_seconds(settings):
+        raise Invalid(
+            f"A place may be held for at most {max_ttl_seconds(settings)} seconds.",
+            loc=["body", "ttl_seconds"],
+        )
     facility = await facilities.get(session, data.facility_id)
     state = await repository.take_place(session, data.facility_id, data.place_type)
     if state is None:
@@ -41,6 +75,7 @@ async def create(session: AsyncSession, principal: Principal, data: HoldIn) -> H
         ),
     )
     await publish_change(session, facility, state, free_of(state) + 1)
+    await _audit(session, principal, "hold", hold, address)
     metrics.holds.labels("created").inc()
     return hold
 
@@ -56,7 +91,9 @@ async def _active(session: AsyncSession, hold_id: uuid.UUID, now: datetime) -> H
     return hold
 
 
-async def commit(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
+async def commit(
+    session: AsyncSession, principal: Principal, hold_id: uuid.UUID, address: str | None = None
+) -> Hold:
     """The held place becomes occupied; 409 when the hold expired or was released."""
     now = datetime.now(UTC)
     hold = await _active(session, hold_id, now)
@@ -65,11 +102,14 @@ async def commit(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
     if state is not None:
         facility = await facilities.get(session, hold.facility_id)
         await publish_change(session, facility, state, free_of(state))
+    await _audit(session, principal, "commit_hold", hold, address)
     metrics.holds.labels("committed").inc()
     return hold
 
 
-async def release(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
+async def release(
+    session: AsyncSession, principal: Principal, hold_id: uuid.UUID, address: str | None = None
+) -> Hold:
     """Give the place back. Releasing a hold that already ended changes nothing; a committed
     hold cannot be released (409)."""
     now = datetime.now(UTC)
@@ -82,6 +122,7 @@ async def release(session: AsyncSession, hold_id: uuid.UUID) -> Hold:
         )
     if hold.status == "active":
         await _end(session, hold, "expired" if hold.expires_at <= now else "released", now)
+        await _audit(session, principal, "release_hold", hold, address)
     return hold
 
 

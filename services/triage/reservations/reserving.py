@@ -114,10 +114,15 @@ async def hold_place(
     """Check that the caller may reserve for this referral, then hold one place at the
     capacity service; 409 when none is free there, 503 when it cannot be reached."""
     access.ensure_role(principal, "triagist", "referrer", doing="reserve places")
+    minutes = data.hold_minutes or ctx.settings.reservation_ttl_minutes
+    if minutes > ctx.settings.hold_max_minutes:
+        raise Invalid(
+            f"A place may be held for at most {ctx.settings.hold_max_minutes} minutes.",
+            loc=["body", "hold_minutes"],
+        )
     async with ctx.sessions() as read:
         referral = await access.visible_referral(read, principal, referral_id)
         path = ensure_may_reserve(principal, referral)
-    minutes = data.hold_minutes or ctx.settings.reservation_ttl_minutes
     client = ctx.capacity
     try:
         hold = await client.hold(

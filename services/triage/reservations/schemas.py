@@ -19,7 +19,8 @@ class ReservationIn(BaseModel):
         default=None,
         ge=1,
         le=24 * 60,
-        description="How long the place is held for the provider's answer; default 30.",
+        description="How long the place is held for the provider's answer; default 30, at "
+        "most ZORGPLEK_HOLD_MAX_MINUTES (240).",
     )
 
 
