@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from shared import embedded
-from shared.app import KERNEL_MIGRATIONS, Component, create_app
+from shared.app import Component, create_app, migration_sets_of
 from shared.auth import ROLES, issue_token
 from shared.db import Database
 from shared.migrate import migrate
@@ -82,8 +82,14 @@ def database_url(settings: Settings) -> tuple[str, Callable[[], None]]:
 def build_app(
     settings: Settings, names: list[str] | None = None
 ) -> tuple[FastAPI, Callable[[], None]]:
-    url, stop = database_url(settings)
-    return create_app(components(settings, names), settings, database_url=url), stop
+    """The app of these services; a database only when one of them keeps data."""
+    chosen = components(settings, names)
+    url, stop = database_url(settings) if migration_sets_of(chosen) else (None, _nothing)
+    try:
+        return create_app(chosen, settings, database_url=url), stop
+    except ValueError as exc:
+        stop()
+        raise SystemExit(f"Configuration error: {exc}") from exc
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -162,7 +168,7 @@ def cmd_migrate(_: argparse.Namespace) -> None:
     settings = _settings()
 
     async def work(database: Database) -> None:
-        sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components(settings))]
+        sets = migration_sets_of(components(settings))
         await migrate(database.engine, sets)
 
     asyncio.run(_with_database(settings, work))
@@ -174,7 +180,7 @@ def cmd_demo(_: argparse.Namespace) -> None:
     from services.capacity import demo
 
     async def work(database: Database) -> None:
-        sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components(settings))]
+        sets = migration_sets_of(components(settings))
         await migrate(database.engine, sets)
         async with database.sessions.begin() as session:
             await demo.load(session, settings)

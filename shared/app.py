@@ -47,7 +47,8 @@ class Component:
 
     name: str
     routers: Sequence[APIRouter]
-    migrations: MigrationSet
+    # None: the component keeps no data and needs no database (the web pages).
+    migrations: MigrationSet | None
     loops: Sequence[Loop] = ()
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
@@ -73,21 +74,31 @@ def create_app(
     components: Sequence[Component],
     settings: Settings,
     *,
-    database_url: str,
+    database_url: str | None,
     run_loops: bool = True,
 ) -> FastAPI:
-    """An app serving `components` on the database at `database_url`."""
+    """An app serving `components` on the database at `database_url`; an app whose
+    components keep no data (the web pages alone) has no database at all."""
     name = components[0].name if len(components) == 1 else "zorgplek"
-    migration_sets = [KERNEL_MIGRATIONS, *(c.migrations for c in components)]
+    migration_sets = migration_sets_of(components)
+    if migration_sets:
+        settings.check_api()
+        if database_url is None:
+            raise ValueError("these services need a database URL")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(database_url, settings.database_read_url, settings.database_pool_size)
-        app.state.database = database
+        database = None
+        if migration_sets and database_url is not None:
+            database = Database(
+                database_url, settings.database_read_url, settings.database_pool_size
+            )
+            app.state.database = database
         tasks: list[asyncio.Task[None]] = []
         app.state.loop_tasks = tasks
         try:
-            await migrate(database.engine, migration_sets)
+            if database is not None:
+                await migrate(database.engine, migration_sets)
             for component in components:
                 for hook in component.on_startup:
                     await hook(app)
@@ -105,7 +116,8 @@ def create_app(
             for component in components:
                 for hook in component.on_shutdown:
                     await hook(app)
-            await database.dispose()
+            if database is not None:
+                await database.dispose()
 
     title = "Zorgplek" if name == "zorgplek" else f"Zorgplek {name}"
     # FastAPI's own /docs and /redoc load their scripts from a CDN; ours ship in a package.
@@ -136,6 +148,12 @@ def create_app(
     return app
 
 
+def migration_sets_of(components: Sequence[Component]) -> list[MigrationSet]:
+    """The kernel's and each component's migrations; none when no component keeps data."""
+    own = [c.migrations for c in components if c.migrations is not None]
+    return [KERNEL_MIGRATIONS, *own] if own else []
+
+
 def _probes(migration_sets: list[MigrationSet]) -> APIRouter:
     """`/healthz`, `/readyz` and `/metrics`: public by choice, for probes and Prometheus."""
     router = APIRouter(include_in_schema=False)
@@ -153,15 +171,17 @@ def _probes(migration_sets: list[MigrationSet]) -> APIRouter:
         if not app.state.started:
             checks["startup"] = "not finished"
         else:
-            try:
-                async with app.state.database.engine.connect() as conn:
-                    await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-                    if not schema_ok:
-                        schema_ok = await at_head(app.state.database.engine, migration_sets)
-                checks["database"] = "ok"
-                checks["schema"] = "ok" if schema_ok else "behind"
-            except Exception as exc:  # any failure to reach it means "not ready"
-                checks["database"] = f"unreachable: {type(exc).__name__}"
+            checks["startup"] = "ok"
+            if migration_sets:  # an app without a database is ready without one
+                try:
+                    async with app.state.database.engine.connect() as conn:
+                        await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+                        if not schema_ok:
+                            schema_ok = await at_head(app.state.database.engine, migration_sets)
+                    checks["database"] = "ok"
+                    checks["schema"] = "ok" if schema_ok else "behind"
+                except Exception as exc:  # any failure to reach it means "not ready"
+                    checks["database"] = f"unreachable: {type(exc).__name__}"
             dead = [t.get_name() for t in app.state.loop_tasks if t.done()]
             checks["background"] = "ok" if not dead else "stopped: " + ", ".join(dead)
         ready = all(v == "ok" for v in checks.values()) and bool(checks)

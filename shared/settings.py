@@ -103,18 +103,24 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_is_strong(self) -> Settings:
+        if self.env != "development" and self.jwt_secret is not None:
+            check_secret(self.jwt_secret)
+        return self
+
+    def check_api(self) -> None:
+        """What every API service needs (the web pages need neither): a database, and a
+        way to check tokens. In development the database may be embedded and the secret is
+        generated once."""
         if self.env == "development":
-            return self
+            self.signing_secret()
+            return
         if self.jwt_secret is None and self.oidc_issuer is None:
             raise ValueError(
                 "ZORGPLEK_JWT_SECRET (at least 32 bytes) or ZORGPLEK_OIDC_ISSUER is required "
                 "outside development"
             )
-        if self.jwt_secret is not None:
-            check_secret(self.jwt_secret)
         if self.database_url is None:
             raise ValueError("ZORGPLEK_DATABASE_URL is required outside development")
-        return self
 
     def signing_secret(self) -> str:
         """The HS256 secret; in development one is generated once and kept under `home`."""

@@ -20,7 +20,7 @@ from services.web.referrals.router import router as referrals_router
 from services.web.region.router import router as region_router
 from services.web.reservations.router import router as reservations_router
 from services.web.signin.router import router as signin_router
-from shared.app import KERNEL_MIGRATIONS, Component
+from shared.app import Component
 from shared.settings import Settings
 
 __all__ = ["DevUser", "component"]
@@ -66,8 +66,8 @@ def component(
             reservations_router,
             region_router,
         ],
-        # The pages keep no data of their own; the kernel's schemas are all they need.
-        migrations=KERNEL_MIGRATIONS,
+        # The pages keep no data: no database, no migrations.
+        migrations=None,
         on_startup=[start],
         on_shutdown=[stop],
         html_error_page=missing_page,

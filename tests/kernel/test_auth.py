@@ -154,10 +154,11 @@ def test_weak_or_missing_secrets_are_refused_outside_development(tmp_path: Path)
     for secret in ("changeme", "short-secret", example):
         with pytest.raises(ValueError, match="at least 32 bytes"):
             Settings(env="production", database_url=database, jwt_secret=secret)
+    # An API service needs both; the web pages need neither (tests/web/test_standalone.py).
     with pytest.raises(ValueError, match="required outside development"):
-        Settings(env="production", database_url=database)
+        Settings(env="production", database_url=database).check_api()
     with pytest.raises(ValueError, match="DATABASE_URL"):
-        Settings(env="production", jwt_secret=SECRET)
+        Settings(env="production", jwt_secret=SECRET).check_api()
     dev = Settings(env="development", home=tmp_path)
     secret = dev.signing_secret()
     assert len(secret) >= 32

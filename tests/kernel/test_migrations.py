@@ -26,12 +26,9 @@ def _differences(connection: Connection, migration_set: MigrationSet) -> list[An
 
 
 def migration_sets(app: Any) -> list[MigrationSet]:
-    from shared.app import KERNEL_MIGRATIONS
+    from shared.app import migration_sets_of
 
-    sets = {KERNEL_MIGRATIONS.name: KERNEL_MIGRATIONS}
-    for component in app.state.components:
-        sets[component.migrations.name] = component.migrations
-    return list(sets.values())
+    return migration_sets_of(app.state.components)
 
 
 async def test_every_schema_matches_its_models(app: Any) -> None:

@@ -22,7 +22,7 @@ from services.web.core.api import Api, ApiError
 from services.web.core.messages import NOTICES, ROLE
 from services.web.core.render import clock, render
 from shared.auth import Principal, TokenVerifier
-from shared.errors import DomainError
+from shared.errors import DomainError, Invalid
 from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.web")
@@ -267,7 +267,7 @@ async def _guarded(
             return _sign_in_redirect(request)
         status = exc.status if 400 <= exc.status < 500 else 502
         return _error_page(request, status, "Dat lukte niet", exc.message)
-    except RequestValidationError:
+    except (RequestValidationError, Invalid):
         return _error_page(
             request,
             400,

@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
@@ -22,16 +23,29 @@ CSRF_FIELD = "csrf"
 
 
 def session_key(settings: Settings) -> bytes:
-    """The cookie's HMAC key: ZORGPLEK_SESSION_SECRET, else derived from the JWT secret."""
+    """The cookie's HMAC key: ZORGPLEK_SESSION_SECRET; else, where this process has the
+    JWT secret anyway (all services in one process), derived from it; else, in
+    development, a secret generated once under ZORGPLEK_HOME. It signs cookies only: no
+    API accepts anything signed with it."""
     if settings.session_secret:
         if len(settings.session_secret.encode()) < 32:
             raise ValueError("ZORGPLEK_SESSION_SECRET must be at least 32 bytes")
         secret = settings.session_secret
-    elif settings.jwt_secret is not None or settings.env == "development":
-        secret = settings.signing_secret()
+    elif settings.jwt_secret is not None:
+        secret = settings.jwt_secret
+    elif settings.env == "development":
+        secret = _generated_secret(settings.home / "session-secret")
     else:
-        raise ValueError("ZORGPLEK_SESSION_SECRET is required for the web pages with OIDC only")
+        raise ValueError("ZORGPLEK_SESSION_SECRET is required for the web pages")
     return hmac.new(secret.encode(), b"zorgplek web session v1", hashlib.sha256).digest()
+
+
+def _generated_secret(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _b64(data: bytes) -> str:
