@@ -123,6 +123,8 @@ def _print_welcome(settings: Settings, base: str) -> None:
 def cmd_up(args: argparse.Namespace) -> None:
     os.environ.setdefault("ZORGPLEK_ENV", "development")
     os.environ.setdefault("ZORGPLEK_DEV_LOGIN", "1")
+    # The pages call the APIs in this same process over loopback, passing the user's address.
+    os.environ.setdefault("ZORGPLEK_TRUSTED_PROXIES", "127.0.0.1,::1")
     overrides: dict[str, Any] = {"demo": args.demo or None}
     settings = _settings(**{k: v for k, v in overrides.items() if v is not None}, **_address(args))
     _serve(settings, None, welcome=True)
@@ -139,15 +141,22 @@ def _serve(settings: Settings, names: list[str] | None, *, welcome: bool) -> Non
     if welcome:
         _print_welcome(settings, f"http://{settings.host}:{settings.port}")
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            timeout_graceful_shutdown=5,
-        )
+        uvicorn.run(app, **server_options(settings))
     finally:
         stop_database()
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves an app. Its own proxy-header handling is off, whatever its
+    environment says: the kernel reads ZORGPLEK_TRUSTED_PROXIES instead (shared/proxies)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_graceful_shutdown": 5,
+    }
 
 
 def _address(args: argparse.Namespace) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def create_app(
         for router in component.routers:
             app.include_router(router)
     install_handlers(app)
-    app.add_middleware(RequestMiddleware, service=name)
+    app.add_middleware(RequestMiddleware, service=name, trusted_proxies=settings.trusted_networks())
     app.include_router(_probes(migration_sets))
     app.include_router(docs.router(title))
     return app

@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 import traceback
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import metrics
+from shared import metrics, proxies
 from shared.errors import crashed
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -103,20 +105,33 @@ def _route_service(scope: Scope, default: str) -> str:
     return parts[1] if len(parts) > 2 and parts[0] == "services" else default
 
 
-class RequestMiddleware:
-    """Gives each request an id, logs it by route template (never the path or the query:
-    they hold ids, tokens and whatever a client puts there), and counts it."""
+# What a trusted proxy's own request id may look like to be kept beside ours.
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
+
+class RequestMiddleware:
+    """Finds the real client behind trusted proxies (shared/proxies.py), gives each request
+    an id of our own, logs it by route template (never the path or the query: they hold ids,
+    tokens and whatever a client puts there), and counts it.
+
+    The request id is always made here: a client's `X-Request-ID` is never stored. A trusted
+    proxy's id, when it looks like one, is logged beside ours as `proxy_request_id`."""
+
+    def __init__(
+        self, app: ASGIApp, service: str, trusted_proxies: Sequence[proxies.Network] = ()
+    ) -> None:
         self.app = app
         self.service = service
+        self.trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        from_proxy = proxies.apply(scope, self.trusted_proxies)
+        upstream = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        proxy_rid = upstream if from_proxy and SAFE_REQUEST_ID.match(upstream) else None
+        rid = uuid.uuid4().hex
         token = request_id.set(rid)
         status = 500
         started = time.perf_counter()
@@ -156,6 +171,7 @@ class RequestMiddleware:
                         "route": route,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 1),
+                        **({"proxy_request_id": proxy_rid} if proxy_rid else {}),
                     },
                 )
             request_id.reset(token)

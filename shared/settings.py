@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.proxies import Network, parse_networks
 
 # Secrets that appear in examples and tutorials; refused outside development.
 WEAK_SECRETS = frozenset(
@@ -44,6 +46,25 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
     oidc_audience: str | None = None
+
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (shared/proxies.py):
+    # addresses or networks, comma separated. None by default; `zorgplek up`: loopback.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(
+                "ZORGPLEK_TRUSTED_PROXIES must list addresses or networks, e.g. "
+                "10.0.0.0/8,192.0.2.7 (never *)"
+            ) from exc
+        return value
+
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     # Where triage reaches the capacity service; unset means "this process" (zorgplek up).
     capacity_url: str | None = None

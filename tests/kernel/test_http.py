@@ -91,11 +91,15 @@ async def test_request_metrics_use_route_templates_not_ids(
     assert facility["id"] not in text
 
 
-async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+async def test_request_id_is_always_our_own(client: httpx.AsyncClient) -> None:
+    """A client's X-Request-ID is never taken: it would land in the audit log as sent. A
+    trusted proxy's is logged beside ours (tests/security/test_trusted_proxies.py)."""
     given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
-    assert given.headers["x-request-id"] == "abc-123"
+    assert given.headers["x-request-id"] != "abc-123"
+    assert len(given.headers["x-request-id"]) == 32
     made = await client.get("/healthz")
     assert len(made.headers["x-request-id"]) == 32
+    assert made.headers["x-request-id"] != given.headers["x-request-id"]
 
 
 async def test_access_log_is_json_without_query_or_token(
