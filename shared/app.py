@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from shared import audit, docs, metrics, outbox
+from shared import audit, docs, ended_tokens, metrics, outbox, session_api
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
 from shared.errors import HtmlErrorPage, install_handlers
@@ -26,9 +26,12 @@ from shared.settings import Settings
 log = logging.getLogger("zorgplek.app")
 
 # The kernel's tables, all registered on its metadata before migrations compare with it.
-KERNEL_TABLES = (outbox.OutboxEvent, audit.AuditEntry)
+KERNEL_TABLES = (outbox.OutboxEvent, audit.AuditEntry, ended_tokens.EndedToken)
 KERNEL_MIGRATIONS = MigrationSet(
-    name="kernel", package="shared", schemas=("events", "audit"), metadata=KernelBase.metadata
+    name="kernel",
+    package="shared",
+    schemas=("events", "audit", "access"),
+    metadata=KernelBase.metadata,
 )
 
 
@@ -145,6 +148,8 @@ def create_app(
     app.add_middleware(RequestMiddleware, service=name, trusted_proxies=settings.trusted_networks())
     app.include_router(_probes(migration_sets))
     app.include_router(docs.router(title))
+    if migration_sets:
+        app.include_router(session_api.router)
     return app
 
 

@@ -36,6 +36,8 @@ class AuditEntry(KernelBase):
     object_id: Mapped[str | None] = mapped_column(String(64))
     source_address: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The sign-in the action was taken in (a hash of its token; see shared/ended_tokens.py).
+    session_id: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(32))  # success, denied, not_found, error
 
 
@@ -62,6 +64,7 @@ async def record(
             object_id=str(object_id) if object_id is not None else None,
             source_address=source_address,
             request_id=request_id.get(),
+            session_id=principal.session,
             outcome=outcome,
         )
     )

@@ -9,7 +9,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,6 +17,7 @@ import jwt
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import ended_tokens
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import Settings
 
@@ -39,6 +40,9 @@ class Principal:
     via: Literal["jwt", "api_key"] = "jwt"
     scopes: frozenset[str] = field(default_factory=frozenset)
     on_behalf_of: str | None = None
+    # A token's sign-in (for the audit log) and when the token expires (Unix seconds).
+    session: str | None = None
+    expires: int | None = None
     # When the credential was issued and stops being valid (a token's `iat` and `exp`);
     # None for an API key, which is valid until it is revoked.
     issued_at: datetime | None = None
@@ -107,6 +111,8 @@ def issue_token(
         "aud": settings.jwt_audience,
         "iat": now,
         "exp": now + ttl_seconds,
+        # Each token its own: a new sign-in is never a session that has already ended.
+        "jti": secrets.token_urlsafe(16),
     }
     return jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
 
@@ -152,7 +158,11 @@ class TokenVerifier:
             raise Unauthorized("The bearer token has expired.") from exc
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             raise Unauthorized(f"The bearer token was refused: {exc}.") from exc
-        return principal_from_claims(claims)
+        return replace(
+            principal_from_claims(claims),
+            session=ended_tokens.session_id(token),
+            expires=int(claims["exp"]),
+        )
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -225,6 +235,12 @@ async def authenticate(request: Request) -> Principal:
     else:
         verifier: TokenVerifier = request.app.state.token_verifier
         principal = await verifier.verify(token)
+        async with request.app.state.database.sessions() as session:
+            if await ended_tokens.has_ended(session, token):
+                raise Unauthorized(
+                    "This token's session has ended (signed out).",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
     request.state.principal = principal
     return principal
 

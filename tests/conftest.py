@@ -22,7 +22,7 @@ from shared.settings import Settings
 from tests.database import fresh_database, truncate_all
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-signing"
-SCHEMAS = ("capacity", "triage", "notify", "events", "audit")
+SCHEMAS = ("capacity", "triage", "notify", "events", "audit", "access")
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

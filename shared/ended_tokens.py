@@ -1,0 +1,54 @@
+"""Tokens whose session has ended: signing out records the token here until it would have
+expired, and every service refuses it from then on. Tokens are known by their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Index, String, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import KernelBase
+
+
+class EndedToken(KernelBase):
+    __tablename__ = "ended_tokens"
+    __table_args__ = (
+        Index("ix_ended_tokens_expires_at", "expires_at"),
+        {"schema": "access"},
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When the token expires anyway; the row is of no use after that.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_id(token: str) -> str:
+    """The session a token stands for in the audit log: the first half of its hash, the
+    same for every request of one sign-in and of no use to anyone who reads the log."""
+    return token_hash(token)[:32]
+
+
+async def has_ended(session: AsyncSession, token: str) -> bool:
+    found = await session.scalar(
+        select(EndedToken.token_hash).where(EndedToken.token_hash == token_hash(token))
+    )
+    return found is not None
+
+
+async def end(session: AsyncSession, token: str, expires_at: datetime) -> None:
+    """End the token's session for good; rows of tokens expired since are dropped."""
+    await session.execute(
+        insert(EndedToken)
+        .values(token_hash=token_hash(token), expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=[EndedToken.token_hash])
+    )
+    await session.execute(delete(EndedToken).where(EndedToken.expires_at < datetime.now(UTC)))

@@ -1,0 +1,60 @@
+"""`/api/v1/session`: who the caller's token stands for, and signing out, which ends the
+token's session in every service at once. The web pages use both; any client may."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from shared import audit, ended_tokens
+from shared.auth import CurrentPrincipal, authenticate, bearer_token
+from shared.db import DbSession
+from shared.errors import Invalid, problem_responses
+
+router = APIRouter(prefix="/api/v1", tags=["session"], dependencies=[Depends(authenticate)])
+
+
+class SessionOut(BaseModel):
+    """The person a token stands for, as every service sees them."""
+
+    sub: str
+    name: str
+    org: uuid.UUID | None
+    roles: list[str]
+    regions: list[str]
+    expires_at: datetime | None
+
+
+@router.get("/session", responses=problem_responses(401))
+async def who_am_i(principal: CurrentPrincipal) -> SessionOut:
+    """The caller: name, organisation, roles and regions, and when the token expires."""
+    return SessionOut(
+        sub=principal.sub,
+        name=principal.name,
+        org=principal.org,
+        roles=sorted(principal.roles),
+        regions=list(principal.regions),
+        expires_at=datetime.fromtimestamp(principal.expires, UTC) if principal.expires else None,
+    )
+
+
+@router.delete("/session", status_code=204, responses=problem_responses(401, 422))
+async def sign_out(request: Request, principal: CurrentPrincipal, session: DbSession) -> Response:
+    """Sign out: the token used for this call is refused by every service from now on,
+    whoever holds a copy of it. An API key is revoked through its organisation instead."""
+    token = bearer_token(request)
+    if principal.via != "jwt" or token is None or principal.expires is None:
+        raise Invalid("Only a signed-in person's token can be signed out.", loc=["header"])
+    await ended_tokens.end(session, token, datetime.fromtimestamp(principal.expires, UTC))
+    await audit.record(
+        session,
+        principal,
+        action="sign_out",
+        object_type="session",
+        object_id=principal.session,
+        source_address=audit.client_address(request),
+    )
+    return Response(status_code=204)
