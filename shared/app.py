@@ -17,7 +17,7 @@ from sqlalchemy import text
 from shared import audit, docs, ended_tokens, metrics, outbox, session_api
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
-from shared.errors import HtmlErrorPage, install_handlers
+from shared.errors import ErrorRenderer, HtmlErrorPage, install_handlers
 from shared.migrate import MigrationSet, at_head, migrate
 from shared.observability import RequestMiddleware
 from shared.schemas import refuse_invalid_parameters
@@ -58,6 +58,8 @@ class Component:
     api_key_resolver: ApiKeyResolver | None = None
     # How a browser is told, outside the API, that an address or method does not exist.
     html_error_page: HtmlErrorPage | None = None
+    # (path prefix, renderer): failures under the prefix in another format than problem+json
+    error_renderers: Sequence[tuple[str, ErrorRenderer]] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -136,6 +138,9 @@ def create_app(
     app.state.started = False
     app.state.token_verifier = TokenVerifier(settings)
     app.state.components = list(components)
+    app.state.error_renderers = list(
+        {prefix: r for c in components for prefix, r in c.error_renderers}.items()
+    )
     for component in components:
         # The first wins: capacity's own database lookup, where it runs in this process.
         if component.api_key_resolver is not None and not hasattr(app.state, "api_key_resolver"):

@@ -29,6 +29,11 @@ def wants_page(request: Request) -> bool:
     )
 
 
+# Renders every failure under a path prefix in another format (FHIR's OperationOutcome
+# under /fhir); everywhere else failures are problem+json.
+ErrorRenderer = Callable[["DomainError"], Response]
+
+
 class DomainError(Exception):
     """A failure the caller can understand and act on."""
 
@@ -48,6 +53,20 @@ class DomainError(Exception):
         self.errors = list(errors or [])
         self.extra = extra or {}
         self.headers = headers
+
+
+def failure(
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> DomainError:
+    """A failure with any status, for the renderers."""
+    error = DomainError(detail, errors=errors, headers=headers)
+    error.status = status
+    error.title = HTTPStatus(status).phrase
+    return error
 
 
 class Unauthorized(DomainError):
@@ -151,27 +170,40 @@ def route_of(request: Request) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+def _render(request: Request, exc: DomainError) -> Response:
+    """problem+json, or the format of a renderer registered for the path's prefix."""
+    path = request.url.path
+    renderers: Sequence[tuple[str, ErrorRenderer]] = getattr(
+        request.app.state, "error_renderers", ()
+    )
+    for prefix, renderer in renderers:
+        if path == prefix or path.startswith(prefix + "/"):
+            return renderer(exc)
+    return problem(
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        extra=exc.extra,
+        headers=exc.headers,
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
-    """Render domain errors, HTTP errors, validation errors and crashes as problem+json.
+    """Render domain errors, HTTP errors, validation errors and crashes as problem+json (or
+    in the format registered for the path's prefix, e.g. OperationOutcome under /fhir).
     What they log is the error's type, the route and the request id (added by the log
     formatter), never a message that may quote what was sent."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem(
-            exc.status,
-            exc.detail,
-            title=exc.title,
-            errors=exc.errors,
-            extra=exc.extra,
-            headers=exc.headers,
-        )
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return _render(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_errors(exc)
         fields = ", ".join(".".join(e["loc"]) for e in errors)
-        return problem(422, f"Invalid input: {fields}", errors=errors)
+        return _render(request, failure(422, f"Invalid input: {fields}", errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -182,20 +214,23 @@ def install_handlers(app: FastAPI) -> None:
             response.headers.update(headers or {})
             return response
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return problem(exc.status_code, detail, headers=headers)
+        return _render(request, failure(exc.status_code, detail, headers=headers))
 
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database(request: Request, exc: DBAPIError) -> Response:
         state = _sqlstate(exc)
         where = {"route": route_of(request), "error": type(exc).__name__, "sqlstate": state}
         if state is not None and state.startswith(DATA_EXCEPTION_CLASS):
             # A value the checks let through but the database cannot store: the caller's
             # input, so a 4xx; the checks should be taught to refuse it by name.
             log.warning("input refused by the database", extra=where)
-            return problem(
-                422,
-                "A value in this request cannot be stored (out of range or not valid text).",
-                errors=[{"loc": ["request"], "msg": "a value cannot be stored"}],
+            return _render(
+                request,
+                failure(
+                    422,
+                    "A value in this request cannot be stored (out of range or not valid text).",
+                    errors=[{"loc": ["request"], "msg": "a value cannot be stored"}],
+                ),
             )
         if not is_transient(exc):
             return await _crash(request, exc)
@@ -205,15 +240,25 @@ def install_handlers(app: FastAPI) -> None:
         log.warning(
             "database unreachable" if unreachable else "transient database failure", extra=where
         )
-        return problem(
-            503,
-            "The database is busy or briefly unreachable; nothing was changed. Please try again.",
-            headers={"Retry-After": "5" if unreachable else "1"},
+        return _render(
+            request,
+            failure(
+                503,
+                "The database is busy or briefly unreachable; nothing was changed. "
+                "Please try again.",
+                headers={"Retry-After": "5" if unreachable else "1"},
+            ),
         )
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        return crashed(route_of(request), exc)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        problem_response = crashed(route_of(request), exc)  # logs the crash
+        renderers = getattr(request.app.state, "error_renderers", ())
+        if any(request.url.path.startswith(prefix) for prefix, _ in renderers):
+            return _render(
+                request, failure(500, "An unexpected error occurred; it has been logged.")
+            )
+        return problem_response
 
 
 def crashed(route: str, exc: BaseException) -> JSONResponse:

@@ -13,12 +13,15 @@ from services.capacity.capacity import service as capacity
 from services.capacity.capacity.router import router as capacity_router
 from services.capacity.capacity.staleness import ttl_seconds
 from services.capacity.facilities.router import router as facilities_router
+from services.capacity.fhir.router import public as fhir_public_router
+from services.capacity.fhir.router import router as fhir_router
 from services.capacity.holds import service as holds
 from services.capacity.holds.router import router as holds_router
 from services.capacity.organisations.router import introspection
 from services.capacity.organisations.router import router as organisations_router
 from services.capacity.organisations.service import resolve_api_key
 from services.capacity.regions.router import router as regions_router
+from shared import fhir
 from shared.app import Component, Loop
 from shared.settings import Settings
 
@@ -59,6 +62,8 @@ def component(settings: Settings) -> Component:
             capacity_router,
             availability_router,
             holds_router,
+            fhir_public_router,
+            fhir_router,
         ],
         migrations=MIGRATIONS,
         loops=[
@@ -68,6 +73,7 @@ def component(settings: Settings) -> Component:
         ],
         on_startup=startup,
         api_key_resolver=resolve_api_key,
+        error_renderers=fhir.ERROR_RENDERERS,
     )
 
 

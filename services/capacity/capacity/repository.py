@@ -43,6 +43,20 @@ async def states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[Capac
     return list((await session.scalars(query)).all())
 
 
+async def states_of_many(
+    session: AsyncSession, facility_ids: list[uuid.UUID]
+) -> list[CapacityState]:
+    """The current states of several facilities."""
+    if not facility_ids:
+        return []
+    query = (
+        select(CapacityState)
+        .where(CapacityState.facility_id.in_(facility_ids))
+        .order_by(CapacityState.facility_id, CapacityState.place_type)
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def add_report(session: AsyncSession, report: CapacityReport) -> None:
     session.add(report)
     await session.flush()

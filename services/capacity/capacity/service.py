@@ -227,20 +227,42 @@ async def history(
     )
 
 
+NUMBERS_ROLES = ("referrer", "triagist", "admin", "service")
+
+
+def sees_numbers(principal: Principal, organisation_id: uuid.UUID) -> bool:
+    """Per-facility numbers are for the roles that may search availability, and for the
+    facility's own provider."""
+    return principal.has(*NUMBERS_ROLES) or (
+        principal.has("provider") and principal.belongs_to(organisation_id)
+    )
+
+
 async def current(
     session: AsyncSession, principal: Principal, settings: Settings, facility_id: uuid.UUID
 ) -> list[CapacityStateOut]:
     """The numbers of every place type at one facility now, stale ones included: for its own
     provider, and for the roles that may search availability."""
     facility = await facilities.get(session, facility_id)
-    if not principal.has("referrer", "triagist", "admin", "service"):
+    if not sees_numbers(principal, facility.organisation_id):
         if not principal.has("provider"):
             raise Forbidden("Per-facility capacity is not available to this role.")
-        if not principal.belongs_to(facility.organisation_id):
-            raise NotFound("No such facility.")
+        raise NotFound("No such facility.")
     now = datetime.now(UTC)
     states = await repository.states_of(session, facility_id)
     return [state_out(state, settings, applied=True, now=now) for state in states]
+
+
+async def current_of(
+    session: AsyncSession, principal: Principal, settings: Settings, found: list[Facility]
+) -> dict[uuid.UUID, list[CapacityStateOut]]:
+    """The numbers now of those of `found` whose numbers the caller may see."""
+    visible = [f.id for f in found if sees_numbers(principal, f.organisation_id)]
+    now = datetime.now(UTC)
+    numbers: dict[uuid.UUID, list[CapacityStateOut]] = {facility_id: [] for facility_id in visible}
+    for state in await repository.states_of_many(session, visible):
+        numbers[state.facility_id].append(state_out(state, settings, applied=True, now=now))
+    return numbers
 
 
 async def publish_stale(session: AsyncSession, settings: Settings, limit: int = 500) -> int:

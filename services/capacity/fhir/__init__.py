@@ -1,0 +1,1 @@
+"""Capacity in FHIR: HL7 SANER MeasureReports in, the directory and capacity out."""
