@@ -137,9 +137,9 @@ async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterat
     1280 px wide unless told; console errors are collected."""
     contexts: list[BrowserContext] = []
 
-    async def open_tab(cookie: str | None = None, *, width: int = 1280) -> Tab:
+    async def open_tab(cookie: str | None = None, *, width: int = 1280, height: int = 900) -> Tab:
         context = await browser.new_context(
-            base_url=live_url, locale="nl-NL", viewport={"width": width, "height": 900}
+            base_url=live_url, locale="nl-NL", viewport={"width": width, "height": height}
         )
         contexts.append(context)
         if cookie:

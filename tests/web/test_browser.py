@@ -1,6 +1,7 @@
 """The pages in a real browser (Debian's Chromium): live updates without a reload, Dutch
 validation beside the field, the journey of a WLZ_CRISIS referral through three people's
-screens, and a screenshot of every page at 1280 and 768 px. Any console error fails."""
+screens, with screenshots of what they test (every page at every width: test_layout.py).
+Any console error fails."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from services.web.core.render import when
 from shared.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import HAARLEM, create_facility, create_organisation, report, report_body
-from tests.web.conftest import SessionCookie, Tab, Tabs
+from tests.web.conftest import SessionCookie, Tabs
 from tests.web.test_dates import MOMENTS, NOW
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
@@ -243,55 +244,6 @@ async def test_a_provider_updates_a_number_with_the_keyboard_alone(
     )
     await page.screenshot(path=screenshots / "locaties-fout.png", full_page=True)
     tab.assert_no_console_errors()
-
-
-PAGES = {
-    "referrer": ["/plekken", "/aanmelden", "/aanmeldingen"],
-    "triagist": ["/wachtrij", "/regio"],
-    "provider": ["/locaties", "/reserveringen"],
-    "viewer": ["/regio"],
-}
-
-
-@pytest.mark.parametrize("width", [1280, 768])
-async def test_every_page_at_desktop_and_tablet_width(
-    width: int,
-    tabs: Tabs,
-    session_cookie: SessionCookie,
-    client: httpx.AsyncClient,
-    auth: TokenFactory,
-    screenshots: Path,
-) -> None:
-    facility = await _provider(client, auth, "ELV_LAAG", 3, "Zorgcentrum Overbos")
-    practice = await _practice(client, auth)
-    orgs = {"referrer": practice["id"], "provider": facility["organisation_id"]}
-    for role, paths in PAGES.items():
-        tab: Tab = await tabs(
-            session_cookie(
-                role,
-                org=orgs.get(role),
-                regions=[KENNEMERLAND],
-                practice=HAARLEM if role == "referrer" else None,
-            ),
-            width=width,
-        )
-        for path in paths:
-            await tab.page.goto(path)
-            await expect(tab.page.locator("h1")).to_be_visible()
-            overflow = await tab.page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, f"{path} is {overflow}px wider than {width}px"
-            name = f"{path.strip('/')}-{role}-{width}.png"
-            await tab.page.screenshot(path=screenshots / name, full_page=True)
-        # Keyboard: the first Tab reaches the skip link, visibly.
-        await tab.page.keyboard.press("Tab")
-        skip = tab.page.locator("a.skip")
-        await expect(skip).to_be_focused()
-        box = await skip.bounding_box()
-        assert box is not None
-        assert box["x"] >= 0
-        tab.assert_no_console_errors()
 
 
 async def test_dev_sign_in_chooses_a_demo_user(
