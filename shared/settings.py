@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     stream_queue_size: int = Field(default=1000, ge=1)
     # How long a stream ticket (`POST /api/v1/stream/tickets`) may wait to be used.
     stream_ticket_seconds: float = Field(default=60.0, gt=0, le=600)
+    # A returning stream client is sent at most this many of the events it missed.
+    stream_replay_max_events: int = Field(default=1000, ge=1, le=100_000)
+    # How long the outbox's events count as kept; a returning stream client gets none older.
+    outbox_retention_days: float = Field(default=7.0, gt=0, le=366)
 
     # Web pages: development sign-in (choose a demo user), and where the pages reach the
     # APIs (unset: this process).

@@ -317,12 +317,17 @@ class Clock:
     """The stream's clock, moved by tests instead of waiting."""
 
     offset: timedelta = timedelta(0)
+    stopped_at: datetime | None = None
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.stopped_at or datetime.now(UTC) + self.offset
 
     def move(self, delta: timedelta) -> None:
         self.offset += delta
+
+    def stop_at(self, moment: datetime) -> None:
+        """Stand still at `moment`."""
+        self.stopped_at = moment
 
 
 @pytest.fixture

@@ -177,7 +177,9 @@ async def test_resume_with_last_event_id_replays_what_was_missed(
         ) as response:
             assert (await SseReader(response).event()).id == str(missed[-1].id)
 
-        # An id the outbox does not know: say so, and go on live.
+        # An id the outbox does not know (or no longer keeps): say so, send what is kept
+        # that this practice may see, and go on live.
+        kept = [first, *missed, live]
         async with http.stream(
             "GET", "/api/v1/stream", headers={**gp, "Last-Event-ID": str(uuid.uuid4())}
         ) as response:
@@ -185,6 +187,7 @@ async def test_resume_with_last_event_id_replays_what_was_missed(
             await reader.frame()
             notice = await reader.frame()
             assert "unknown" in notice.comments[0]
+            assert [(await reader.event()).id for _ in kept] == [str(e.id) for e in kept]
             live = await emit(app, "capacity.available", capacity())
             await pump(app)
             assert (await reader.event()).id == str(live.id)

@@ -5,10 +5,14 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import ColumnElement, String, and_, delete, false, or_, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.audience import Viewer
 from services.notify.stream.models import StreamTicket
+from shared import reference
+from shared.auth import PROFESSIONAL_ROLES
 from shared.outbox import OutboxEvent
 
 
@@ -16,21 +20,39 @@ async def find(session: AsyncSession, event_id: uuid.UUID) -> OutboxEvent | None
     return await session.scalar(select(OutboxEvent).where(OutboxEvent.id == event_id))
 
 
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """The rule of `audience.may_see` as SQL, so that a replay reads only rows the viewer
+    may see; `may_see` still decides for each row."""
+    if viewer.roles.isdisjoint(PROFESSIONAL_ROLES):
+        return false()
+    clauses = [OutboxEvent.audience.contains({"public": True})]
+    if viewer.org is not None:
+        clauses.append(OutboxEvent.audience["organisation_ids"].has_key(str(viewer.org)))
+    if "triagist" in viewer.roles:
+        covered = sorted({c for r in viewer.regions for c in reference.covered_regions(r)})
+        if covered:
+            clauses.append(OutboxEvent.audience["regions"].has_any(array(covered, type_=String)))
+    return or_(*clauses)
+
+
 async def missed(
     session: AsyncSession,
     *,
-    last_seen: OutboxEvent,
+    last_seen: OutboxEvent | None,
+    since: datetime,
+    visible: ColumnElement[bool],
     horizon: int,
     window_end: int | None,
     last_position: int,
     event_types: Collection[str] | None,
-    after_position: int,
+    before_position: int | None,
     limit: int,
 ) -> list[OutboxEvent]:
-    """Events a client that saw `last_seen` may have missed, up to a reader's point, in
-    position order. A row written by an older transaction with a lower position was
-    surely seen before `last_seen`; every other row may not have been, so it is sent
-    again (clients drop repeats by id)."""
+    """Events a client that saw `last_seen` (None: an event no longer kept) may have
+    missed, up to a reader's point and no older than `since`, newest first. A row written
+    by an older transaction with a lower position than `last_seen` was surely seen before
+    it; every other row may not have been, so it is sent again (clients drop repeats by
+    id)."""
     taken = OutboxEvent.txid < horizon
     if window_end is not None:
         taken = or_(
@@ -38,15 +60,17 @@ async def missed(
         )
     query = (
         select(OutboxEvent)
-        .where(
-            taken,
-            or_(OutboxEvent.txid >= last_seen.txid, OutboxEvent.position > last_seen.position),
-            OutboxEvent.id != last_seen.id,
-            OutboxEvent.position > after_position,
-        )
-        .order_by(OutboxEvent.position)
+        .where(taken, visible, OutboxEvent.occurred_at >= since)
+        .order_by(OutboxEvent.position.desc())
         .limit(limit)
     )
+    if last_seen is not None:
+        query = query.where(
+            or_(OutboxEvent.txid >= last_seen.txid, OutboxEvent.position > last_seen.position),
+            OutboxEvent.id != last_seen.id,
+        )
+    if before_position is not None:
+        query = query.where(OutboxEvent.position < before_position)
     if event_types:
         query = query.where(OutboxEvent.type.in_(list(event_types)))
     return list((await session.scalars(query)).all())

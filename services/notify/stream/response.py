@@ -1,5 +1,5 @@
-"""A Server-Sent Events response that ends when the client leaves or is dropped as too
-slow — even while a write to that client is stuck."""
+"""A Server-Sent Events response that ends when the client leaves, is dropped as too slow
+or its credential expires — even while a write to that client is stuck."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from services.notify.stream.service import StreamClient
 from services.notify.waiting import within
 
 log = logging.getLogger("zorgplek.notify.stream")
@@ -21,7 +22,7 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
     def __init__(
-        self, frames: AsyncIterator[bytes], dropped: asyncio.Event, status_code: int = 200
+        self, frames: AsyncIterator[bytes], client: StreamClient, status_code: int = 200
     ) -> None:
         # `status_code` keeps Starlette's signature: OpenAPI reads a route's default status
         # from its response class's constructor.
@@ -35,7 +36,7 @@ class EventStreamResponse(StreamingResponse):
             },
         )
         self.frames = frames
-        self.dropped = dropped
+        self.client = client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
@@ -43,7 +44,7 @@ class EventStreamResponse(StreamingResponse):
         )
         writer = asyncio.create_task(self._write(send))
         left = asyncio.create_task(self._until_disconnect(receive))
-        dropped = asyncio.create_task(self.dropped.wait())
+        dropped = asyncio.create_task(self.client.dropped.wait())
         tasks = (writer, left, dropped)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -56,11 +57,13 @@ class EventStreamResponse(StreamingResponse):
             log.warning("stream ended by an error; the client resumes", exc_info=writer.exception())
         if left in done:
             return
-        # Ended by us (dropped, or the frames stopped): finish the response if the client
-        # still takes data; if it does not, returning closes the connection.
+        # Ended by us (dropped, expired, or the frames stopped): finish the response, with
+        # a last word where there is one, if the client still takes data; if it does not,
+        # returning closes the connection.
         try:
+            last = {"type": "http.response.body", "body": self.client.farewell, "more_body": False}
             await within(
-                send({"type": "http.response.body", "body": b"", "more_body": False}),
+                send(last),
                 FINAL_WRITE_SECONDS,
             )
         except TimeoutError:

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
@@ -111,9 +112,12 @@ async def stream(
     """Server-Sent Events of everything you may see, as it happens: the SSE `id` is the
     event id, `event:` its type, `data:` the body `{"id", "type", "timestamp", "data"}`.
     Comments (`: heartbeat`) keep the connection open. Reconnect with `Last-Event-ID` to
-    receive what you missed (an event may then come twice; drop repeats by id). A client
-    that does not keep up is disconnected and should reconnect the same way. An API key
-    needs the scope `events:read`."""
+    receive what you missed (an event may then come twice; drop repeats by id): at most the
+    newest 1000 events (`ZORGPLEK_STREAM_REPLAY_MAX_EVENTS`) of those the outbox keeps (7
+    days, `ZORGPLEK_OUTBOX_RETENTION_DAYS`); an id no longer kept gets what is kept, and a
+    comment says when something was left out. A client that does not keep up is
+    disconnected and should reconnect the same way. The stream ends when the token it was
+    opened with expires. An API key needs the scope `events:read`."""
     ensure_may_read_events(principal)
     event_filter = EventFilter(
         event_types=types_or_none(event_types),
@@ -128,9 +132,14 @@ async def stream(
             event_filter,
             last_event_id or resume_after,
             settings.stream_heartbeat_seconds,
+            replay=service.Replay(
+                max_events=settings.stream_replay_max_events,
+                window=timedelta(days=settings.outbox_retention_days),
+            ),
+            expires_at=principal.expires_at,
         )
     except (OSError, TimeoutError, DBAPIError) as exc:
         raise Unavailable(
             "The event store cannot be reached; reconnect shortly.", headers={"Retry-After": "3"}
         ) from exc
-    return EventStreamResponse(opened.frames, opened.client.dropped)
+    return EventStreamResponse(opened.frames, opened.client)

@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.notify.audience import EventFilter, Viewer, may_see
@@ -27,6 +27,9 @@ log = logging.getLogger("zorgplek.notify.stream")
 RETRY_MILLISECONDS = 3000
 POLL_SECONDS = 0.5
 PAGE = 500
+SCAN_FACTOR = 10  # a replay reads at most this many rows per event it may send
+# Said as the stream ends because its token expired; the client reconnects with a new one.
+EXPIRED = b": the credential of this stream expired; reconnect with a new one\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +63,22 @@ class StreamClient:
         event_filter: EventFilter,
         queue_size: int,
         last_seen: OutboxEvent | None,
+        expires_at: datetime | None = None,
     ) -> None:
         self.viewer = viewer
         self.filter = event_filter
         self.queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=queue_size)
         self.dropped = asyncio.Event()
+        # When the credential the stream was opened with expires: the stream ends then.
+        self.expires_at = expires_at
+        self.farewell = b""
         self._seen = (last_seen.txid, last_seen.position, last_seen.id) if last_seen else None
 
-    def wants(self, event: StreamEvent) -> bool:
+    def wants(self, event: StreamEvent | OutboxEvent) -> bool:
         return self.filter.matches(event.type, event.data) and may_see(self.viewer, event.audience)
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     def surely_seen(self, event: StreamEvent) -> bool:
         """Whether the client had this event before it came back (see `repository.missed`)."""
@@ -126,6 +136,7 @@ class StreamHub:
         limit = max(1, min(limit, self.queue_size // 2))
         total = 0
         async with self._lock:
+            self._end_expired()
             while True:
                 assert self.point is not None
                 async with database.sessions() as session:
@@ -137,6 +148,15 @@ class StreamHub:
                 total += len(rows)
                 if not rows:
                     return total
+
+    def _end_expired(self) -> None:
+        """End the streams whose credential has expired, before they get another event."""
+        now = self.clock()
+        for client in list(self.clients):
+            if client.expired(now):
+                self.clients.discard(client)
+                client.farewell = EXPIRED
+                client.dropped.set()
 
     def _hand_out(self, events: list[StreamEvent]) -> None:
         for client in list(self.clients):
@@ -160,6 +180,20 @@ class StreamHub:
             await wait_for_event(self.wake, POLL_SECONDS)
 
 
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """How much a returning client is sent of what it missed: events no older than
+    `window` (how long the outbox keeps them), at most `max_events` of them — the newest —
+    and no more than `max_scanned` rows read to find them."""
+
+    max_events: int = 1000
+    window: timedelta = timedelta(days=7)
+
+    @property
+    def max_scanned(self) -> int:
+        return SCAN_FACTOR * self.max_events
+
+
 @dataclass(slots=True)
 class Opened:
     client: StreamClient
@@ -173,16 +207,22 @@ async def open_stream(
     event_filter: EventFilter,
     last_event_id: uuid.UUID | None,
     heartbeat_seconds: float,
+    *,
+    replay: Replay | None = None,
+    expires_at: datetime | None = None,
 ) -> Opened:
     """A client and the frames to send it: what it missed since `last_event_id` (from the
-    database), then live events, with heartbeat comments."""
+    database, within `replay`'s bounds), then live events, with heartbeat comments, until
+    `expires_at`."""
     await hub.start(database)
     last_seen = None
     if last_event_id is not None:
         async with database.sessions() as session:
             last_seen = await repository.find(session, last_event_id)
-    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen)
-    frames = _frames(database, hub, client, last_event_id, last_seen, heartbeat_seconds)
+    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen, expires_at)
+    frames = _frames(
+        database, hub, client, last_event_id, last_seen, heartbeat_seconds, replay or Replay()
+    )
     return Opened(client, frames)
 
 
@@ -193,17 +233,16 @@ async def _frames(
     last_event_id: uuid.UUID | None,
     last_seen: OutboxEvent | None,
     heartbeat_seconds: float,
+    replay: Replay,
 ) -> AsyncIterator[bytes]:
     # Attached only once the response runs, so a client gone before that leaves nothing.
     bound = hub.attach(client)
     metrics.streams_open.inc()
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n".encode()
-        if last_event_id is not None and last_seen is None:
-            yield b": Last-Event-ID is unknown; only new events follow\n\n"
-        if last_seen is not None:
-            async for event in _missed(database, client, bound, last_seen):
-                yield _sent(event)
+        if last_event_id is not None:
+            async for frame in _replayed(database, hub, client, bound, last_seen, replay):
+                yield frame
         while True:
             try:
                 event = await within(client.queue.get(), heartbeat_seconds)
@@ -216,29 +255,53 @@ async def _frames(
         metrics.streams_open.dec()
 
 
-async def _missed(
-    database: Database, client: StreamClient, bound: ReadPoint, last_seen: OutboxEvent
-) -> AsyncIterator[StreamEvent]:
-    after = 0
+async def _replayed(
+    database: Database,
+    hub: StreamHub,
+    client: StreamClient,
+    bound: ReadPoint,
+    last_seen: OutboxEvent | None,
+    replay: Replay,
+) -> AsyncIterator[bytes]:
+    """What a returning client missed, oldest first, with a comment where the replay
+    leaves something out. The newest events are chosen, read backwards from where the live
+    part begins (`bound`)."""
+    since = hub.clock() - replay.window
+    if last_seen is None:
+        yield b": Last-Event-ID is unknown or no longer kept; the kept events follow\n\n"
+    elif last_seen.occurred_at < since:
+        yield b": Last-Event-ID is older than what is kept; the kept events follow\n\n"
+    chosen: list[StreamEvent] = []
+    scanned, before, complete = 0, None, True
     while True:
         async with database.sessions() as session:
             rows = await repository.missed(
                 session,
                 last_seen=last_seen,
+                since=since,
+                visible=repository.visible_to(client.viewer),
                 horizon=bound.horizon,
                 window_end=bound.window_end,
                 last_position=bound.last_position,
                 event_types=client.filter.event_types,
-                after_position=after,
+                before_position=before,
                 limit=PAGE,
             )
-        for row in rows:
-            event = StreamEvent.of(row)
-            if client.wants(event):
-                yield event
+        scanned += len(rows)
+        chosen.extend(StreamEvent.of(row) for row in rows if client.wants(row))
+        if len(chosen) >= replay.max_events or scanned >= replay.max_scanned:
+            complete = len(rows) < PAGE and len(chosen) <= replay.max_events
+            break
         if len(rows) < PAGE:
-            return
-        after = rows[-1].position
+            break
+        before = rows[-1].position
+    if not complete:
+        yield (
+            f": the replay is limited to the newest {replay.max_events} events;"
+            " older ones are left out\n\n"
+        ).encode()
+    for event in reversed(chosen[: replay.max_events]):
+        yield _sent(event)
 
 
 def _sent(event: StreamEvent) -> bytes:
