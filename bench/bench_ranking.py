@@ -85,7 +85,7 @@ def _report(label: str, timings: list[float]) -> float:
 
 
 def main() -> None:
-    now = datetime(2026, 10, 1, 18, 0, tzinfo=UTC)  # evening: the office-hours rule applies
+    now = datetime(2026, 10, 1, 18, 0, tzinfo=UTC)  # evening: the admission-hours rule applies
     items = availability_items(CANDIDATES, now)
     candidates = candidates_from(items)
     ttl = {code: pt.ttl.total_seconds() for code, pt in reference.place_types().items()}
@@ -94,23 +94,25 @@ def main() -> None:
     requests = {
         "supraregional (all 3,000 in scope)": MatchRequest(
             place_type="GRZ",
-            urgency="urgent",
             needs=frozenset({"dementia"}),
             region_code="ZK-KENNEMERLAND",
             origin=HAARLEM,
             preferred=preferred,
             declined=declined,
             scope="supraregional",
+            sex="female",
+            due_at=now + timedelta(hours=8),
         ),
         "supraregional, no needs": MatchRequest(
             place_type="GRZ",
-            urgency="soon",
             needs=frozenset(),
             region_code="ZK-KENNEMERLAND",
             origin=HAARLEM,
             preferred=preferred,
             declined=declined,
             scope="supraregional",
+            sex="female",
+            due_at=now + timedelta(hours=8),
         ),
     }
     print(f"ranking {CANDIDATES:,} candidates, {RUNS} runs each (target: p95 < {TARGET_MS} ms)")

@@ -139,31 +139,39 @@ class Verdict:
 class Screen:
     """The rules for one patient at one moment, applied to many locations: `sex` and
     `due_at` are the referral's (None when no referral is known: that rule then only
-    informs), `now` the injected clock. Admission moments are worked out once per kind."""
+    informs), `now` the injected clock. A verdict is worked out once per kind of location
+    (admission hours and single-sex rooms), however many locations are judged."""
 
     now: datetime
     sex: str | None = None
     due_at: datetime | None = None
-    _hours: dict[str, tuple[datetime | None, Finding | None]] = field(default_factory=dict)
+    _verdicts: dict[tuple[str, tuple[str, ...]], Verdict] = field(default_factory=dict)
 
     def assess(self, admission_hours: str, features: Collection[str]) -> Verdict:
         """The verdict on a location with these admission hours and features."""
-        admits_from, late = self._admission(admission_hours)
+        rooms = tuple(feature for feature in SINGLE_SEX if feature in features)
+        known = self._verdicts.get((admission_hours, rooms))
+        if known is None:
+            known = self._verdicts[(admission_hours, rooms)] = self._judge(admission_hours, rooms)
+        return known
+
+    def _judge(self, admission_hours: str, rooms: tuple[str, ...]) -> Verdict:
+        admits_from, late = self._work_out(admission_hours)
         refusals: list[Finding] = [late] if late else []
         warnings: list[Finding] = []
-        if self.sex is not None:
-            for feature, (admitted, words) in SINGLE_SEX.items():
-                if feature not in features or self.sex == admitted:
-                    continue
-                if self.sex in SEX_WORDS:
-                    refusals.append(
-                        Finding(
-                            "single_sex",
-                            f"Deze locatie neemt {words} op; de cliënt is {SEX_WORDS[self.sex]}.",
-                        )
+        for feature in rooms if self.sex is not None else ():
+            admitted, words = SINGLE_SEX[feature]
+            if self.sex == admitted:
+                continue
+            if self.sex in SEX_WORDS:
+                refusals.append(
+                    Finding(
+                        "single_sex",
+                        f"Deze locatie neemt {words} op; de cliënt is {SEX_WORDS[self.sex]}.",
                     )
-                else:
-                    warnings.append(Finding("single_sex", f"{words}: overleg eerst met de locatie"))
+                )
+            else:
+                warnings.append(Finding("single_sex", f"{words}: overleg eerst met de locatie"))
         if not refusals and not warnings and admits_from is None:
             return ELIGIBLE
         return Verdict(tuple(refusals), tuple(warnings), admits_from)
@@ -172,15 +180,9 @@ class Screen:
         """What makes any location ineligible for this patient by itself: the admission-hours
         kinds, and the features. A search leaves these out in its query, so its pages hold
         only eligible places; `assess` then says the same of every place it returns."""
-        hours = frozenset(h for h in ADMISSION_HOURS if self._admission(h)[1] is not None)
+        hours = frozenset(h for h in ADMISSION_HOURS if not self.assess(h, ()).eligible)
         features = frozenset(f for f in SINGLE_SEX if not self.assess("24/7", (f,)).eligible)
         return hours, features
-
-    def _admission(self, admission_hours: str) -> tuple[datetime | None, Finding | None]:
-        known = self._hours.get(admission_hours)
-        if known is None:
-            known = self._hours[admission_hours] = self._work_out(admission_hours)
-        return known
 
     def _work_out(self, admission_hours: str) -> tuple[datetime | None, Finding | None]:
         start = next_admission(admission_hours, self.now)

@@ -55,6 +55,21 @@ def test_next_admission_of_an_office_hours_location(now: datetime, expected: dat
     assert care_rules.admits_at("office", now) is (expected == now)
 
 
+@pytest.mark.parametrize(
+    ("moment", "admits"),
+    [
+        pytest.param(datetime(2026, 1, 15, 7, 0, tzinfo=UTC), True, id="08:00-CET"),
+        pytest.param(datetime(2026, 1, 15, 6, 59, tzinfo=UTC), False, id="07:59-CET"),
+        pytest.param(datetime(2026, 1, 15, 15, 59, tzinfo=UTC), True, id="16:59-CET"),
+        pytest.param(datetime(2026, 1, 15, 16, 0, tzinfo=UTC), False, id="17:00-CET"),
+        pytest.param(datetime(2026, 7, 1, 6, 0, tzinfo=UTC), True, id="08:00-CEST"),
+        pytest.param(datetime(2026, 7, 1, 15, 30, tzinfo=UTC), False, id="17:30-CEST"),
+    ],
+)
+def test_office_hours_are_dutch_time(moment: datetime, admits: bool) -> None:
+    assert care_rules.admits_at("office", moment) is admits
+
+
 def test_the_change_of_summer_time_moves_08_00_in_utc() -> None:
     # Friday before the clocks go forward opens at 07:00 UTC, the Monday after at 06:00 UTC.
     assert ams(2026, 3, 27, 8).astimezone(UTC) == datetime(2026, 3, 27, 7, tzinfo=UTC)

@@ -15,8 +15,8 @@ from services.triage.matching.ranking import (
     format_age,
     format_km,
     rank,
-    within_office_hours,
 )
+from shared.care_rules import AMSTERDAM
 
 ORIGIN = (52.3810, 4.6370)  # Haarlem
 TTL = {"GRZ": 12 * 3600.0}
@@ -74,7 +74,6 @@ MAP = [
 def request(**overrides: object) -> MatchRequest:
     values: dict[str, object] = {
         "place_type": "GRZ",
-        "urgency": "soon",
         "needs": frozenset({"dementia"}),
         "region_code": "ZK-KENNEMERLAND",
         "origin": ORIGIN,
@@ -98,7 +97,8 @@ def test_order_and_reasons_in_the_own_region() -> None:
         "place_type": 0,
         "features": 1,
         "declined": 1,
-        "office_hours": 0,
+        "admission_hours": 0,
+        "single_sex": 0,
         "scope": 2,
     }
     best, _, near, office = ranking.matches
@@ -119,36 +119,59 @@ def test_order_and_reasons_in_the_own_region() -> None:
         "capacity": 2.0,
     }
     assert near.score == pytest.approx(75.1, abs=0.1)
-    assert office.reasons[-1] == "opname alleen tijdens kantooruren"
+    assert office.reasons[-1] == "opname vanaf morgen 08:00"
+    assert office.verdict.admits_from == datetime(2026, 10, 2, 8, 0, tzinfo=AMSTERDAM)
+    in_the_morning = rank(MAP, request(), MORNING, TTL)
+    assert in_the_morning.matches[-1].reasons[-1] == "opname alleen tijdens kantoortijden"
     assert [m.score for m in ranking.matches] == sorted(
         (m.score for m in ranking.matches), reverse=True
     )
 
 
-def test_office_hours_rule_for_acute_and_urgent() -> None:
-    for urgency in ("acute", "urgent"):
-        evening = rank(MAP, request(urgency=urgency), EVENING, TTL)
+def test_office_hours_against_the_due_time() -> None:
+    for hours in (2, 8):  # acute and urgent, asked for in the evening
+        evening = rank(MAP, request(due_at=EVENING + timedelta(hours=hours)), EVENING, TTL)
         assert "Kantoor" not in names(evening)
-        assert evening.excluded["office_hours"] == 1
-        morning = rank(MAP, request(urgency=urgency), MORNING, TTL)
+        assert evening.excluded["admission_hours"] == 1
+        morning = rank(MAP, request(due_at=MORNING + timedelta(hours=hours)), MORNING, TTL)
         assert "Kantoor" in names(morning)
-    planned = rank(MAP, request(urgency="planned"), EVENING, TTL)
-    assert "Kantoor" in names(planned)
+    tomorrow = datetime(2026, 10, 2, 8, 0, tzinfo=AMSTERDAM)
+    in_time = rank(MAP, request(due_at=tomorrow), EVENING, TTL)
+    assert "Kantoor" in names(in_time)
+    assert in_time.excluded["admission_hours"] == 0
 
 
-@pytest.mark.parametrize(
-    ("moment", "open_"),
-    [
-        (datetime(2026, 1, 15, 7, 0, tzinfo=UTC), True),  # 08:00 CET
-        (datetime(2026, 1, 15, 6, 59, tzinfo=UTC), False),
-        (datetime(2026, 1, 15, 15, 59, tzinfo=UTC), True),  # 16:59 CET
-        (datetime(2026, 1, 15, 16, 0, tzinfo=UTC), False),  # 17:00 CET
-        (datetime(2026, 7, 1, 6, 0, tzinfo=UTC), True),  # 08:00 CEST
-        (datetime(2026, 7, 1, 15, 30, tzinfo=UTC), False),  # 17:30 CEST
-    ],
-)
-def test_office_hours_are_dutch_time(moment: datetime, open_: bool) -> None:
-    assert within_office_hours(moment) is open_
+def test_refused_places_come_last_when_asked_for() -> None:
+    due = EVENING + timedelta(hours=2)
+    ranking = rank(MAP, request(due_at=due, include_ineligible=True), EVENING, TTL)
+    assert names(ranking) == ["Voorkeur", "Ruim", "Dichtbij", "Kantoor"]
+    office = ranking.matches[-1]
+    assert office.verdict.eligible is False
+    assert office.verdict.detail == (
+        "Deze locatie neemt op vanaf morgen 08:00; de aanmelding moet uiterlijk 22:00 "
+        "geplaatst zijn."
+    )
+    assert ranking.excluded["admission_hours"] == 1
+    assert all(m.verdict.eligible for m in ranking.matches[:-1])
+
+
+def test_single_sex_rooms() -> None:
+    rooms = [
+        place("Mannen", 1.0, features=frozenset({"dementia", "male_only"})),
+        place("Vrouwen", 2.0, features=frozenset({"dementia", "female_only"})),
+        place("Gemengd", 3.0),
+    ]
+    woman = rank(rooms, request(sex="female"), EVENING, TTL)
+    assert names(woman) == ["Vrouwen", "Gemengd"]
+    assert woman.excluded["single_sex"] == 1
+    man = rank(rooms, request(sex="male"), EVENING, TTL)
+    assert names(man) == ["Mannen", "Gemengd"]
+    unknown = rank(rooms, request(sex="unknown"), EVENING, TTL)
+    assert names(unknown) == ["Mannen", "Vrouwen", "Gemengd"]
+    assert unknown.matches[0].reasons[-1] == (
+        "alleen mannen (mannenkamer): overleg eerst met de locatie"
+    )
+    assert unknown.matches[0].verdict.eligible is True
 
 
 def test_stale_places_only_when_nothing_fresh_is_left() -> None:

@@ -1,10 +1,10 @@
 """Ranking candidate places for a referral: a pure function of the candidates, the referral
 and the time, so it can be tested on a hand-made map and benchmarked without HTTP.
 
-Hard filters first — place type, every needed feature, admission hours (an office-hours
-location is not proposed for an acute or urgent referral outside 08:00–17:00 Dutch time),
-places that declined this referral, the search scope — then a score out of 100 with named
-components a triagist can check:
+Hard filters first — place type, every needed feature, places that declined this referral,
+the care rules (`shared.care_rules`: admission hours against the referral's due time,
+single-sex rooms), the search scope — then a score out of 100 with named components a
+triagist can check:
 
     distance    40  minus half a point per km from the starting point
     region      20  own region; 10 for another region of the same ROAZ region
@@ -13,7 +13,9 @@ components a triagist can check:
     capacity    10  two points per free place, up to five
 
 Stale places are left out, unless nothing fresh is left: then the stale ones are shown,
-flagged. With `supraregional` scope the same ROAZ region comes first, then the country."""
+flagged. Places the care rules refuse are left out, unless asked for: then they come last,
+marked with the reasons. With `supraregional` scope the same ROAZ region comes first, then
+the country."""
 
 from __future__ import annotations
 
@@ -21,15 +23,13 @@ import heapq
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
-from services.triage.clock import AMSTERDAM
 from shared import reference
+from shared.care_rules import ELIGIBLE, Screen, Verdict, when
 
 EARTH_RADIUS_KM = 6371.0088
-OFFICE_OPENS, OFFICE_CLOSES = time(8, 0), time(17, 0)
-RUSHED = frozenset({"acute", "urgent"})
 
 DISTANCE_POINTS, DISTANCE_PENALTY_PER_KM = 40.0, 0.5
 OWN_REGION_POINTS, SAME_ROAZ_POINTS = 20.0, 10.0
@@ -85,13 +85,16 @@ class MatchRequest:
     """What the referral asks for."""
 
     place_type: str
-    urgency: str
     needs: frozenset[str]
     region_code: str
     origin: tuple[float, float] | None
     preferred: frozenset[str] = frozenset()
     declined: frozenset[str] = frozenset()
     scope: str = "region"
+    # For the care rules: the patient's sex and when the place is needed.
+    sex: str | None = None
+    due_at: datetime | None = None
+    include_ineligible: bool = False  # list the places the care rules refuse, last
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ class Match:
     distance_km: float | None
     tier: int  # 0: the referral's region (or its ROAZ region when escalated); 1: elsewhere
     reasons: list[str]
+    verdict: Verdict = ELIGIBLE  # what the care rules say of this place for this patient
 
 
 @dataclass(slots=True)
@@ -126,12 +130,6 @@ def distance_km(origin: tuple[float, float], lat: float, lon: float) -> float:
         + math.cos(math.radians(lat0)) * math.cos(math.radians(lat)) * math.sin(dlon) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
-
-
-def within_office_hours(now: datetime) -> bool:
-    """Whether `now` lies between 08:00 and 17:00 in Amsterdam."""
-    local = now.astimezone(AMSTERDAM).time()
-    return OFFICE_OPENS <= local < OFFICE_CLOSES
 
 
 def format_km(km: float) -> str:
@@ -178,16 +176,24 @@ def rank(
     own = reference.covered_regions(request.region_code)
     area = _roaz_area(request.region_code) | own
     supraregional = request.scope == "supraregional"
-    office_closed = request.urgency in RUSHED and not within_office_hours(now)
+    screen = Screen(now=now, sex=request.sex, due_at=request.due_at)
     needs = request.needs
     ttl = ttl_seconds.get(request.place_type, 0.0)
     origin = request.origin
-    excluded = {"place_type": 0, "features": 0, "declined": 0, "office_hours": 0, "scope": 0}
+    excluded = {
+        "place_type": 0,
+        "features": 0,
+        "declined": 0,
+        "admission_hours": 0,
+        "single_sex": 0,
+        "scope": 0,
+    }
 
     # Entries sort as tuples: tier, then best score, then nearest, then name and id.
-    Entry = tuple[int, float, float, str, str, int, Candidate, float | None, float, float]
+    Entry = tuple[int, float, float, str, str, int, Candidate, float | None, float, float, Verdict]
     fresh: list[Entry] = []
     stale: list[Entry] = []
+    refused: list[Entry] = []
     place_type, declined, preferred = request.place_type, request.declined, request.preferred
     now_ts = now.timestamp()
     if origin is not None:
@@ -206,9 +212,6 @@ def rank(
         if c.facility_id in declined:
             excluded["declined"] += 1
             continue
-        if office_closed and c.admission_hours == "office":
-            excluded["office_hours"] += 1
-            continue
         region = c.region_code
         if region in own:
             score, tier = OWN_REGION_POINTS, 0
@@ -219,6 +222,11 @@ def rank(
             score, tier = SAME_ROAZ_POINTS, 0
         else:
             score, tier = 0.0, 1
+        verdict = screen.assess(c.admission_hours, c.features)
+        if verdict.refusals:
+            excluded[verdict.refusals[0].rule] += 1
+            if not request.include_ineligible:
+                continue
         km: float | None = None
         if origin is not None:
             lat = radians(c.lat)
@@ -253,14 +261,17 @@ def rank(
             km,
             age,
             score,
+            verdict,
         )
-        (stale if c.stale else fresh).append(entry)
+        (refused if verdict.refusals else stale if c.stale else fresh).append(entry)
 
     pool, fallback = (fresh, False) if fresh else (stale, bool(stale))
     best = heapq.nsmallest(limit, pool) if limit < len(pool) else sorted(pool)
+    if len(best) < limit:
+        best += heapq.nsmallest(limit - len(best), refused)
     matches = [
-        _explain(c, score, km, tier, age, request, own, area, ttl)
-        for tier, _, _, _, _, _, c, km, age, score in best
+        _explain(c, score, km, tier, age, request, own, area, ttl, verdict, now)
+        for tier, _, _, _, _, _, c, km, age, score, verdict in best
     ]
     return Ranking(
         matches=matches, stale_fallback=fallback, considered=considered, excluded=excluded
@@ -277,6 +288,8 @@ def _explain(
     own: frozenset[str],
     area: frozenset[str],
     ttl: float,
+    verdict: Verdict,
+    now: datetime,
 ) -> Match:
     """The score's components and the reasons, for the places that are shown."""
     components = {
@@ -305,8 +318,11 @@ def _explain(
     reasons.append("1 plaats vrij" if c.free == 1 else f"{c.free} plaatsen vrij")
     if c.facility_id in request.preferred:
         reasons.append("voorkeur cliënt")
-    if c.admission_hours == "office":
-        reasons.append("opname alleen tijdens kantooruren")
+    if verdict.admits_from is not None:
+        reasons.append(f"opname vanaf {when(verdict.admits_from, now)}")
+    elif c.admission_hours == "office":
+        reasons.append("opname alleen tijdens kantoortijden")
+    reasons += [finding.text for finding in verdict.warnings]
     return Match(
         candidate=c,
         score=round(score, 1),
@@ -314,6 +330,7 @@ def _explain(
         distance_km=round(km, 2) if km is not None else None,
         tier=tier,
         reasons=reasons,
+        verdict=verdict,
     )
 
 

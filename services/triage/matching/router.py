@@ -33,17 +33,30 @@ async def referral_matches(
     ctx: TriageContext,
     scope: Scope = "region",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    include_ineligible: Annotated[
+        bool, Query(description="Also list the places the care rules refuse, last, marked.")
+    ] = False,
 ) -> Matches:
     """The best free places for the referral, best first, each with a score out of 100,
     its named components and the reasons in Dutch. Hard filters: place type, every needed
-    feature, admission hours, places that declined this referral. Stale places appear only
-    when nothing fresh is left, flagged. `scope=supraregional` widens the search to the ROAZ
-    region and then the country, and marks the referral as escalated.
+    feature, places that declined this referral, and the care rules: an office-hours
+    location that does not admit before the referral is due, a single-sex room for a patient
+    of the other sex (listed last, `eligible: false`, with `include_ineligible`). Stale
+    places appear only when nothing fresh is left, flagged. `scope=supraregional` widens
+    the search to the ROAZ region and then the country, and marks the referral as
+    escalated.
 
     For a triagist of the referral's region; for its referrer when the place type may be
     booked directly (ELV)."""
     ranking, origin = await service.find(
-        ctx, principal, MatchQuery(referral_id=referral_id, scope=scope, limit=limit)
+        ctx,
+        principal,
+        MatchQuery(
+            referral_id=referral_id,
+            scope=scope,
+            limit=limit,
+            include_ineligible=include_ineligible,
+        ),
     )
     return Matches(
         items=[
@@ -57,6 +70,10 @@ async def referral_matches(
                 reasons=m.reasons,
                 stale=m.candidate.stale,
                 observed_at=m.candidate.observed_at,
+                eligible=m.verdict.eligible,
+                refusals=[finding.text for finding in m.verdict.refusals],
+                warnings=[finding.text for finding in m.verdict.warnings],
+                admits_from=m.verdict.admits_from,
             )
             for m in ranking.matches
         ],

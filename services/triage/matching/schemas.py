@@ -40,6 +40,15 @@ class MatchItem(BaseModel):
     reasons: list[str] = Field(description='In Dutch, e.g. "3,2 km", "eigen regio".')
     stale: bool
     observed_at: datetime
+    eligible: bool = Field(
+        description="Whether the care rules allow this place for the patient; false only "
+        "when asked for with include_ineligible."
+    )
+    refusals: list[str] = Field(description="In Dutch: why the care rules refuse it.")
+    warnings: list[str] = Field(description="In Dutch: eligible, but check this first.")
+    admits_from: datetime | None = Field(
+        description="The next admission moment while the location does not admit now."
+    )
 
 
 class Matches(BaseModel):

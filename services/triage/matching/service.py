@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,12 +67,14 @@ async def origin_of(client: CapacityClient, referral: Referral) -> tuple[float, 
 @dataclass(frozen=True, slots=True)
 class MatchQuery:
     """What a caller asks matching for: places for one referral, in its region or beyond,
-    at most `limit`, ranked as of `now` (default: the moment of asking)."""
+    at most `limit`, ranked as of `now` (default: the request's moment); with
+    `include_ineligible` the places the care rules refuse are listed last, marked."""
 
     referral_id: uuid.UUID
     scope: str = "region"
     limit: int = 50
     now: datetime | None = None
+    include_ineligible: bool = False
 
 
 async def find(
@@ -95,16 +97,18 @@ async def find(
         features=list(referral.needs),
         include_stale=True,
     )
-    now = query.now or datetime.now(UTC)
+    now = query.now or ctx.now
     request = MatchRequest(
         place_type=referral.place_type,
-        urgency=referral.urgency,
         needs=frozenset(referral.needs),
         region_code=referral.region_code,
         origin=origin,
         preferred=frozenset(str(i) for i in referral.preferred_facility_ids),
         declined=frozenset(str(i) for i in declined),
         scope=query.scope,
+        sex=referral.patient_sex,
+        due_at=referral.due_at,
+        include_ineligible=query.include_ineligible,
     )
     ranking = rank(
         candidates_from(items), request, now, ttl_seconds(ctx.settings), limit=query.limit

@@ -22,6 +22,7 @@ from services.triage.referrals.schemas import (
 )
 from services.triage.referrals.service import ReferralView
 from shared.auth import CurrentPrincipal, authenticated_router
+from shared.clock import Now
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -52,6 +53,7 @@ async def submit_referral(
     session: DbSession,
     idempotency: Idempotency,
     trail: Annotated[Trail, audited("create")],
+    now: Now,
 ) -> object:
     """Submit a referral (referrer). It belongs to the referrer's organisation and enters
     the queue of its region; `due_at` follows from the urgency. Notes holding anything
@@ -60,7 +62,7 @@ async def submit_referral(
         if (replayed := _replayed_id(replay)) is not None:
             trail.about(replayed)
         return replay
-    created = await service.submit(session, trail, principal, body)
+    created = await service.submit(session, trail, principal, body, now=now)
     return await idempotency.respond(201, _out(created))
 
 

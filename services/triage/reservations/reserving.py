@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from services.triage.reservations.events import publish_reservation
 from services.triage.reservations.schemas import ReservationIn, reservation_out
 from shared import metrics, reference
 from shared.auth import Principal
+from shared.care_rules import Screen
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
 
@@ -124,6 +126,10 @@ async def hold_place(
         referral = await access.visible_referral(read, principal, referral_id)
         path = ensure_may_reserve(principal, referral)
     client = ctx.capacity
+    facility = await client.facility(data.facility_id)
+    if facility is None:
+        raise Invalid("No facility has this id.", loc=["body", "facility_id"])
+    ensure_eligible(referral, facility, ctx.now)
     try:
         hold = await client.hold(
             key=reservation_id,
@@ -140,15 +146,6 @@ async def hold_place(
             f"No free {referral.place_type} place is left at this facility.",
             extra={"referral_status": referral.status, "facility_id": str(data.facility_id)},
         )
-    # Only the winners of a race need the facility's details.
-    try:
-        facility = await client.facility(data.facility_id)
-    except CapacityUnavailable:
-        await release_quietly(client, hold.id)
-        raise
-    if facility is None:
-        await release_quietly(client, hold.id)
-        raise Invalid("No facility has this id.", loc=["body", "facility_id"])
     now = now or datetime.now(UTC)
     # A repeated request gets the first hold back: the reservation never outlives it.
     expires_at = min(
@@ -163,6 +160,25 @@ async def hold_place(
         expires_at=expires_at,
         path=path,
     )
+
+
+def ensure_eligible(referral: Referral, facility: Mapping[str, Any], now: datetime) -> None:
+    """409 when the care rules refuse this location for the referral's patient, with a
+    `detail` in Dutch that says why — from when it admits, whom it admits."""
+    verdict = Screen(now=now, sex=referral.patient_sex, due_at=referral.due_at).assess(
+        facility["admission_hours"], facility["features"]
+    )
+    if not verdict.eligible:
+        metrics.reservations.labels("refused").inc()
+        raise Conflict(
+            verdict.detail,
+            extra={
+                "referral_status": referral.status,
+                "facility_id": str(facility["id"]),
+                "rules": [finding.rule for finding in verdict.refusals],
+                "admits_from": verdict.admits_from.isoformat() if verdict.admits_from else None,
+            },
+        )
 
 
 async def release_quietly(client: CapacityClient, hold_id: uuid.UUID) -> None:
