@@ -4,7 +4,7 @@ component alone. The ranking is pure, so no database and no HTTP."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +12,23 @@ import pytest
 from services.triage.matching.ranking import Candidate, rank
 from tests.triage.test_ranking import EVENING, MORNING, TTL, place, request
 
-EXCLUDED_NONE = {"place_type": 0, "features": 0, "declined": 0, "office_hours": 0, "scope": 0}
+EXCLUDED_NONE = {
+    "place_type": 0,
+    "features": 0,
+    "declined": 0,
+    "admission_hours": 0,
+    "single_sex": 0,
+    "scope": 0,
+}
 OFFICE = place("A", 3, hours="office")
 AMSTERDAM = place("A", 3, region="ZK-AMSTERDAM")  # same ROAZ region as Kennemerland
 UTRECHT = place("A", 3, region="ZK-UTRECHT")  # another ROAZ region
+MEN_ONLY = place("A", 3, features=frozenset({"dementia", "male_only"}))
 WIDE = {"scope": "supraregional"}
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
 
 
 def asked(**changes: Any) -> dict[str, Any]:
@@ -36,12 +48,18 @@ FILTERS = [
      EVENING, None),
     ("declined this referral before", place("A", 3), asked(declined=frozenset({"id-A"})),
      EVENING, "declined"),
-    ("office hours, acute, evening", OFFICE, asked(urgency="acute"), EVENING, "office_hours"),
-    ("office hours, urgent, evening", OFFICE, asked(urgency="urgent"), EVENING, "office_hours"),
-    ("office hours, soon, evening", OFFICE, asked(urgency="soon"), EVENING, None),
-    ("office hours, planned, evening", OFFICE, asked(urgency="planned"), EVENING, None),
-    ("office hours, acute, morning", place("A", 3, hours="office", now=MORNING),
-     asked(urgency="acute"), MORNING, None),
+    ("office hours, due in 2 h, evening", OFFICE, asked(due_at=EVENING + hours(2)), EVENING,
+     "admission_hours"),
+    ("office hours, due in 8 h, evening", OFFICE, asked(due_at=EVENING + hours(8)), EVENING,
+     "admission_hours"),
+    ("office hours, due in 24 h, evening", OFFICE, asked(due_at=EVENING + hours(24)), EVENING,
+     None),
+    ("office hours, due at opening", OFFICE, asked(due_at=EVENING + hours(12)), EVENING, None),
+    ("office hours, due in 2 h, morning", place("A", 3, hours="office", now=MORNING),
+     asked(due_at=MORNING + hours(2)), MORNING, None),
+    ("men only, a woman", MEN_ONLY, asked(sex="female"), EVENING, "single_sex"),
+    ("men only, a man", MEN_ONLY, asked(sex="male"), EVENING, None),
+    ("men only, sex unknown", MEN_ONLY, asked(sex="unknown"), EVENING, None),
     ("same ROAZ region, regional search", AMSTERDAM, asked(), EVENING, "scope"),
     ("same ROAZ region, supraregional", AMSTERDAM, asked(**WIDE), EVENING, None),
     ("another ROAZ region, regional search", UTRECHT, asked(), EVENING, "scope"),
