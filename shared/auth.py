@@ -40,9 +40,8 @@ class Principal:
     via: Literal["jwt", "api_key"] = "jwt"
     scopes: frozenset[str] = field(default_factory=frozenset)
     on_behalf_of: str | None = None
-    # A token's sign-in (for the audit log) and when the token expires (Unix seconds).
+    # A token's sign-in (for the audit log and signing out).
     session: str | None = None
-    expires: int | None = None
     # When the credential was issued and stops being valid (a token's `iat` and `exp`);
     # None for an API key, which is valid until it is revoked.
     issued_at: datetime | None = None
@@ -158,11 +157,7 @@ class TokenVerifier:
             raise Unauthorized("The bearer token has expired.") from exc
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             raise Unauthorized(f"The bearer token was refused: {exc}.") from exc
-        return replace(
-            principal_from_claims(claims),
-            session=ended_tokens.session_id(token),
-            expires=int(claims["exp"]),
-        )
+        return replace(principal_from_claims(claims), session=ended_tokens.session_id(token))
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -4,7 +4,7 @@ token's session in every service at once. The web pages use both; any client may
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
@@ -37,7 +37,7 @@ async def who_am_i(principal: CurrentPrincipal) -> SessionOut:
         org=principal.org,
         roles=sorted(principal.roles),
         regions=list(principal.regions),
-        expires_at=datetime.fromtimestamp(principal.expires, UTC) if principal.expires else None,
+        expires_at=principal.expires_at,
     )
 
 
@@ -46,9 +46,9 @@ async def sign_out(request: Request, principal: CurrentPrincipal, session: DbSes
     """Sign out: the token used for this call is refused by every service from now on,
     whoever holds a copy of it. An API key is revoked through its organisation instead."""
     token = bearer_token(request)
-    if principal.via != "jwt" or token is None or principal.expires is None:
+    if principal.via != "jwt" or token is None or principal.expires_at is None:
         raise Invalid("Only a signed-in person's token can be signed out.", loc=["header"])
-    await ended_tokens.end(session, token, datetime.fromtimestamp(principal.expires, UTC))
+    await ended_tokens.end(session, token, principal.expires_at)
     await audit.record(
         session,
         principal,
