@@ -254,6 +254,18 @@ CAPABILITIES = Capabilities(
             "Bed capacity in the shape of HL7 SANER: post reports (also in a Bundle to the "
             "base), read the current capacity of a location.",
         ),
+        ResourceCapability(
+            "ServiceRequest",
+            ("read",),
+            (),
+            "A referral, for those who may read it.",
+        ),
+        ResourceCapability(
+            "Task",
+            ("search-type",),
+            (("focus", "reference"),),
+            "The referral's progress: status follows it, businessStatus carries Zorgplek's.",
+        ),
     ),
 )
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.triage import models
 from services.triage.base import MIGRATIONS
 from services.triage.capacity_client import close_client, open_client
+from services.triage.fhir.router import router as fhir_router
 from services.triage.matching.router import router as matching_router
 from services.triage.queue import service as queue
 from services.triage.queue.router import router as queue_router
@@ -15,6 +16,7 @@ from services.triage.referrals.router import router as referrals_router
 from services.triage.reservations import expiry
 from services.triage.reservations.router import router as reservations_router
 from services.triage.stats.router import router as stats_router
+from shared import fhir
 from shared.app import Component, Loop
 from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
@@ -42,6 +44,7 @@ def component(settings: Settings) -> Component:
             reservations_router,
             queue_router,
             stats_router,
+            fhir_router,
         ],
         migrations=MIGRATIONS,
         api_key_resolver=RemoteApiKeys(settings),
@@ -53,6 +56,7 @@ def component(settings: Settings) -> Component:
         ],
         on_startup=[open_client],
         on_shutdown=[close_client],
+        error_renderers=fhir.ERROR_RENDERERS,
     )
 
 

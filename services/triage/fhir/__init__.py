@@ -1,0 +1,1 @@
+"""Referrals in FHIR: a referral as a ServiceRequest, its progress as a Task."""
