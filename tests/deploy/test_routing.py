@@ -1,0 +1,129 @@
+"""The edge routes every public path to the service that serves it: the docker-compose
+nginx and the Kubernetes Ingress, checked against the routes of each service's own app
+(so a new endpoint, FHIR resource types included, cannot be left unrouted or sent to the
+wrong service)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from services.cli import components
+from shared.app import create_app
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+API_SERVICES = ("capacity", "triage", "notify")
+# Served by a service but on purpose not from outside: the other services call them.
+INTERNAL = {"/api/v1/holds", "/api/v1/api-keys/introspect"}
+
+
+def _public_paths() -> dict[str, set[str]]:
+    """Each API path (parameters filled in) and the services that serve it."""
+    settings = make_settings("postgresql://unused/unused")
+    served: dict[str, set[str]] = {}
+    for component in components(settings):
+        if component.name not in API_SERVICES:
+            continue
+        app = create_app([component], settings, database_url="postgresql://unused/unused")
+        for path in app.openapi()["paths"]:
+            concrete = re.sub(r"\{[^}]+\}", "x", path)
+            served.setdefault(concrete, set()).add(component.name)
+    return served
+
+
+SERVED = _public_paths()
+# A kernel route every service answers (e.g. the session of a token) needs no one owner.
+OWNED = {path: names.pop() for path, names in SERVED.items() if len(names) == 1}
+
+
+def nginx_target(path: str) -> str:
+    """Where deploy/nginx.conf sends `path`: exact locations, then regex ones in order,
+    then the `/` prefix; a `return` is answered by the proxy itself."""
+    text = (ROOT / "deploy/nginx.conf").read_text()
+    blocks = re.findall(r"location\s+(=|~)?\s*(\S+)\s*\{(.*?)\}", text, flags=re.S)
+
+    def target(body: str) -> str:
+        proxied = re.search(r"proxy_pass\s+\$(\w+);", body)
+        return proxied.group(1) if proxied else "proxy"
+
+    for kind, pattern, body in blocks:
+        if kind == "=" and path == pattern:
+            return target(body)
+    for kind, pattern, body in blocks:
+        if kind == "~" and re.search(pattern, path):
+            return target(body)
+    for kind, pattern, body in blocks:
+        if not kind and path.startswith(pattern):
+            return target(body)
+    raise AssertionError(f"nginx routes {path} nowhere")
+
+
+def _ingress_rules() -> list[tuple[str, str, str]]:
+    """(path, pathType, service) of the public host's rules."""
+    rules = []
+    for document in yaml.safe_load_all((ROOT / "deploy/kubernetes/ingress.yaml").read_text()):
+        if not document or document.get("kind") != "Ingress":
+            continue
+        for rule in document["spec"]["rules"]:
+            if rule.get("host") != "zorgplek.example.org":
+                continue
+            for entry in rule["http"]["paths"]:
+                service = entry["backend"]["service"]["name"]
+                rules.append((entry["path"], entry["pathType"], service))
+    return rules
+
+
+def ingress_target(path: str) -> str:
+    """Where the public Ingress sends `path`: an Exact match, else the longest Prefix
+    match by whole path elements."""
+    rules = _ingress_rules()
+    for rule_path, kind, service in rules:
+        if kind == "Exact" and rule_path == path:
+            return service
+    matches = [
+        (len(rule_path), service)
+        for rule_path, kind, service in rules
+        if kind == "Prefix"
+        and (rule_path == "/" or path == rule_path or path.startswith(rule_path.rstrip("/") + "/"))
+    ]
+    assert matches, f"the Ingress routes {path} nowhere"
+    return max(matches)[1]
+
+
+@pytest.mark.parametrize(("path", "service"), sorted(OWNED.items()))
+def test_every_public_path_reaches_its_service(path: str, service: str) -> None:
+    if any(path == p or path.startswith(p + "/") for p in INTERNAL):
+        assert nginx_target(path) not in API_SERVICES
+        assert ingress_target(path) not in API_SERVICES
+        return
+    assert nginx_target(path) == service
+    assert ingress_target(path) == service
+
+
+def test_fhir_is_split_by_resource_type() -> None:
+    assert {p for p in OWNED if p.startswith("/fhir")} >= {
+        "/fhir",
+        "/fhir/metadata",
+        "/fhir/MeasureReport",
+        "/fhir/Location/x",
+        "/fhir/ServiceRequest/x",
+        "/fhir/Task",
+    }
+    for path, service in (
+        ("/fhir/Patient", "capacity"),  # answered with an OperationOutcome, not a web page
+        ("/fhir/Task", "triage"),
+        ("/fhir/ServiceRequest/x", "triage"),
+        ("/fhir/TaskForce", "capacity"),
+    ):
+        assert nginx_target(path) == service, path
+        assert ingress_target(path) == service, path
+
+
+def test_the_rules_tested_are_the_shipped_ones() -> None:
+    # guards the parsers above against reading nothing
+    assert len(_ingress_rules()) > 10
+    assert nginx_target("/plekken") == "web"
