@@ -4,6 +4,7 @@ expired, and every service refuses it from then on. Tokens are known by their SH
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Index, String, delete, func, select
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import KernelBase
+
+SESSION_ID_LENGTH = 32
 
 
 class EndedToken(KernelBase):
@@ -34,7 +37,7 @@ def token_hash(token: str) -> str:
 def session_id(token: str) -> str:
     """The session a token stands for in the audit log: the first half of its hash, the
     same for every request of one sign-in and of no use to anyone who reads the log."""
-    return token_hash(token)[:32]
+    return token_hash(token)[:SESSION_ID_LENGTH]
 
 
 async def has_ended(session: AsyncSession, token: str) -> bool:
@@ -42,6 +45,15 @@ async def has_ended(session: AsyncSession, token: str) -> bool:
         select(EndedToken.token_hash).where(EndedToken.token_hash == token_hash(token))
     )
     return found is not None
+
+
+async def ended_sessions(session: AsyncSession, sessions: Collection[str]) -> set[str]:
+    """Which of `sessions` (see `session_id`) have ended: a long-lived stream asks this
+    from time to time, as it holds no token to check."""
+    if not sessions:
+        return set()
+    prefix = func.left(EndedToken.token_hash, SESSION_ID_LENGTH)
+    return set(await session.scalars(select(prefix).where(prefix.in_(sorted(sessions)))))
 
 
 async def end(session: AsyncSession, token: str, expires_at: datetime) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from services.notify.audience import Viewer, may_see
 from services.notify.stream.repository import visible_to
+from services.notify.stream.service import SESSION_CHECK_SECONDS
 from shared.auth import issue_token
 from shared.db import plain_url
 from shared.outbox import PUBLIC, Event, OutboxEvent, publish
@@ -210,3 +211,41 @@ async def test_the_replay_query_reads_what_the_rule_lets_through(app: FastAPI, n
         )
     assert len(rows) == len(AUDIENCES)
     assert found == {row.id for row in rows if may_see(viewer, row.audience)}
+
+
+@pytest.mark.parametrize("by_ticket", [False, True], ids=["token", "ticket"])
+async def test_signing_out_ends_the_stream(
+    app: FastAPI, live_url: str, auth: Any, clock: Clock, by_ticket: bool
+) -> None:
+    gp = auth("referrer")
+    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+        if by_ticket:
+            ticket = (await http.post("/api/v1/stream/tickets", headers=gp)).json()["ticket"]
+            opened = http.stream("GET", "/api/v1/stream", params={"ticket": ticket})
+        else:
+            opened = http.stream("GET", "/api/v1/stream", headers=gp)
+        async with opened as response:
+            sse = SseReader(response)
+            await sse.frame()
+            seen = await emit(app, "capacity.updated", capacity())
+            await pump(app)
+            assert (await sse.event()).id == str(seen.id)
+
+            assert (await http.delete("/api/v1/session", headers=gp)).status_code == 204
+            clock.move(timedelta(seconds=SESSION_CHECK_SECONDS))
+            await emit(app, "capacity.updated", capacity())
+            await pump(app)
+            last = await sse.frame()
+            assert last.event is None
+            assert "signed out" in last.comments[0]
+            with pytest.raises(EOFError):
+                await sse.frame()
+
+
+async def test_a_ticket_of_a_session_signed_out_since_is_refused(live_url: str, auth: Any) -> None:
+    gp = auth("referrer")
+    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+        ticket = (await http.post("/api/v1/stream/tickets", headers=gp)).json()["ticket"]
+        assert (await http.delete("/api/v1/session", headers=gp)).status_code == 204
+        refused = await http.get("/api/v1/stream", params={"ticket": ticket})
+    assert refused.status_code == 401

@@ -24,6 +24,8 @@ class StreamTicket(Base):
     via: Mapped[str] = mapped_column(String(16))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
     on_behalf_of: Mapped[str | None] = mapped_column(String(255))
+    # The sign-in of the token that asked (see shared/ended_tokens): signing out ends it.
+    session: Mapped[str | None] = mapped_column(String(32))
     credential_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

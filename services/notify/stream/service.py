@@ -18,7 +18,7 @@ from services.notify.audience import EventFilter, Viewer, may_see
 from services.notify.relay.service import ReadPoint, event_of, read_next, start_point
 from services.notify.stream import repository
 from services.notify.waiting import wait_for_event, within
-from shared import metrics
+from shared import ended_tokens, metrics
 from shared.db import Database
 from shared.outbox import OutboxEvent
 
@@ -28,8 +28,10 @@ RETRY_MILLISECONDS = 3000
 POLL_SECONDS = 0.5
 PAGE = 500
 SCAN_FACTOR = 10  # a replay reads at most this many rows per event it may send
-# Said as the stream ends because its token expired; the client reconnects with a new one.
+SESSION_CHECK_SECONDS = 5.0  # how often the hub asks whether its streams' sessions ended
+# Said as a stream ends because its token expired or was signed out.
 EXPIRED = b": the credential of this stream expired; reconnect with a new one\n\n"
+SIGNED_OUT = b": the session of this stream was signed out\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +66,16 @@ class StreamClient:
         queue_size: int,
         last_seen: OutboxEvent | None,
         expires_at: datetime | None = None,
+        session: str | None = None,
     ) -> None:
         self.viewer = viewer
         self.filter = event_filter
         self.queue: asyncio.Queue[StreamEvent] = asyncio.Queue(maxsize=queue_size)
         self.dropped = asyncio.Event()
-        # When the credential the stream was opened with expires: the stream ends then.
+        # When the credential the stream was opened with expires, and the sign-in it
+        # belongs to: the stream ends at that moment, or when that session is signed out.
         self.expires_at = expires_at
+        self.session = session
         self.farewell = b""
         self._seen = (last_seen.txid, last_seen.position, last_seen.id) if last_seen else None
 
@@ -103,6 +108,7 @@ class StreamHub:
         self.clients: set[StreamClient] = set()
         self.wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._sessions_checked_at: datetime | None = None
 
     async def start(self, database: Database) -> None:
         """Begin after everything written so far; earlier events are only replayed."""
@@ -136,7 +142,7 @@ class StreamHub:
         limit = max(1, min(limit, self.queue_size // 2))
         total = 0
         async with self._lock:
-            self._end_expired()
+            await self._end_finished(database)
             while True:
                 assert self.point is not None
                 async with database.sessions() as session:
@@ -149,14 +155,30 @@ class StreamHub:
                 if not rows:
                     return total
 
-    def _end_expired(self) -> None:
-        """End the streams whose credential has expired, before they get another event."""
+    async def _end_finished(self, database: Database) -> None:
+        """End the streams whose credential has expired, before they get another event,
+        and (every `SESSION_CHECK_SECONDS`) those whose session was signed out."""
         now = self.clock()
         for client in list(self.clients):
             if client.expired(now):
-                self.clients.discard(client)
-                client.farewell = EXPIRED
-                client.dropped.set()
+                self._end(client, EXPIRED)
+        last = self._sessions_checked_at
+        if last is not None and last <= now < last + timedelta(seconds=SESSION_CHECK_SECONDS):
+            return  # checked a moment ago (a clock that went back checks at once)
+        self._sessions_checked_at = now
+        sessions = {client.session for client in self.clients if client.session is not None}
+        if not sessions:
+            return
+        async with database.sessions() as session:
+            ended = await ended_tokens.ended_sessions(session, sessions)
+        for client in list(self.clients):
+            if client.session in ended:
+                self._end(client, SIGNED_OUT)
+
+    def _end(self, client: StreamClient, farewell: bytes) -> None:
+        self.clients.discard(client)
+        client.farewell = farewell
+        client.dropped.set()
 
     def _hand_out(self, events: list[StreamEvent]) -> None:
         for client in list(self.clients):
@@ -210,16 +232,17 @@ async def open_stream(
     *,
     replay: Replay | None = None,
     expires_at: datetime | None = None,
+    session_id: str | None = None,
 ) -> Opened:
     """A client and the frames to send it: what it missed since `last_event_id` (from the
     database, within `replay`'s bounds), then live events, with heartbeat comments, until
-    `expires_at`."""
+    `expires_at` or until the sign-in `session_id` is signed out."""
     await hub.start(database)
     last_seen = None
     if last_event_id is not None:
         async with database.sessions() as session:
             last_seen = await repository.find(session, last_event_id)
-    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen, expires_at)
+    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen, expires_at, session_id)
     frames = _frames(
         database, hub, client, last_event_id, last_seen, heartbeat_seconds, replay or Replay()
     )

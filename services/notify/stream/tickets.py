@@ -1,7 +1,8 @@
 """Stream tickets: a page asks for one (server-side, with the user's token) and hands only
 the ticket to the browser, whose `EventSource` opens the stream with `?ticket=`. A ticket
 is random, stored as a hash, valid for a minute and for one stream; the stream it opens has
-the rights of the credential that asked for it, and ends when that credential expires."""
+the rights of the credential that asked for it, and ends when that credential expires or
+its session is signed out."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.stream import repository
 from services.notify.stream.models import StreamTicket
+from shared import ended_tokens
 from shared.auth import Principal
 
 PREFIX = "zst_"
@@ -42,6 +44,7 @@ async def issue(
         via=principal.via,
         scopes=sorted(principal.scopes),
         on_behalf_of=principal.on_behalf_of,
+        session=principal.session,
         credential_expires_at=principal.expires_at,
         expires_at=expires_at,
     )
@@ -56,6 +59,8 @@ async def redeem(session: AsyncSession, ticket: str, now: datetime) -> Principal
     record = await repository.take_ticket(session, _hash(ticket), now)
     if record is None:
         return None
+    if record.session is not None and await ended_tokens.ended_sessions(session, [record.session]):
+        return None  # signed out since
     return Principal(
         sub=record.sub,
         name=record.name,
@@ -65,5 +70,6 @@ async def redeem(session: AsyncSession, ticket: str, now: datetime) -> Principal
         via=cast(Literal["jwt", "api_key"], record.via),
         scopes=frozenset(record.scopes),
         on_behalf_of=record.on_behalf_of,
+        session=record.session,
         expires_at=record.credential_expires_at,
     )
