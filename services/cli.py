@@ -43,15 +43,8 @@ def _notify(settings: Settings) -> Component:
 
 def _web(settings: Settings) -> Component:
     from services import web
-    from services.capacity import demo
 
-    def dev_users() -> list[web.DevUser]:
-        return [web.DevUser(u.sub, u.name, u.role, u.organisation_name) for u in demo.users()]
-
-    def dev_token(sub: str) -> str:
-        return demo.token_for(settings, next(u for u in demo.users() if u.sub == sub))
-
-    return web.component(settings, dev_users=dev_users, dev_token=dev_token)
+    return web.component(settings)
 
 
 SERVICES: dict[str, Callable[[Settings], Component]] = {
@@ -122,7 +115,9 @@ def _print_welcome(settings: Settings, base: str) -> None:
 
 def cmd_up(args: argparse.Namespace) -> None:
     os.environ.setdefault("ZORGPLEK_ENV", "development")
-    os.environ.setdefault("ZORGPLEK_DEV_LOGIN", "1")
+    # The demo sign-in only for the demo on the embedded database, never on a real one.
+    if args.demo and not os.environ.get("ZORGPLEK_DATABASE_URL"):
+        os.environ.setdefault("ZORGPLEK_DEV_LOGIN", "1")
     # The pages call the APIs in this same process over loopback, passing the user's address.
     os.environ.setdefault("ZORGPLEK_TRUSTED_PROXIES", "127.0.0.1,::1")
     overrides: dict[str, Any] = {"demo": args.demo or None}

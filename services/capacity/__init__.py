@@ -12,6 +12,7 @@ from services.capacity.base import MIGRATIONS
 from services.capacity.capacity import service as capacity
 from services.capacity.capacity.router import router as capacity_router
 from services.capacity.capacity.staleness import ttl_seconds
+from services.capacity.demo_signin.router import router as demo_signin_router
 from services.capacity.facilities.router import router as facilities_router
 from services.capacity.fhir.router import public as fhir_public_router
 from services.capacity.fhir.router import router as fhir_router
@@ -64,6 +65,7 @@ def component(settings: Settings) -> Component:
             holds_router,
             fhir_public_router,
             fhir_router,
+            demo_signin_router,
         ],
         migrations=MIGRATIONS,
         loops=[

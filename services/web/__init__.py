@@ -1,18 +1,19 @@
 """The web pages: Dutch, rendered on the server, calling the public APIs over HTTP with the
-signed-in user's token, as any client would. They import no other service: the
-composition root hands in the development sign-in's users and tokens."""
+signed-in user's token, as any client would. They import no other service, keep no data
+and hold no secret that signs tokens: the APIs say who a token is, issue the demo tokens
+(development only) and end a session when its user signs out."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI
 
 from services.web.assets import router as assets
 from services.web.core.api import new_http_client
-from services.web.core.pages import DevUser, WebState, missing_page
+from services.web.core.pages import WebState, missing_page
 from services.web.core.session import session_key
+from services.web.live.router import router as live_router
 from services.web.locations.router import router as locations_router
 from services.web.places.router import router as places_router
 from services.web.queue.router import router as queue_router
@@ -23,24 +24,13 @@ from services.web.signin.router import router as signin_router
 from shared.app import Component
 from shared.settings import Settings
 
-__all__ = ["DevUser", "component"]
+__all__ = ["component"]
 log = logging.getLogger("zorgplek.web")
 
 
-def component(
-    settings: Settings,
-    *,
-    dev_users: Callable[[], Sequence[DevUser]] = lambda: (),
-    dev_token: Callable[[str], str] | None = None,
-) -> Component:
-    """The web pages, mounted at `/`; `dev_users` and `dev_token` serve the development
-    sign-in (ZORGPLEK_DEV_LOGIN=1, development only)."""
-    state = WebState(
-        settings=settings,
-        dev_users=dev_users,
-        dev_token=dev_token,
-        static_version=assets.version(),
-    )
+def component(settings: Settings) -> Component:
+    """The web pages, mounted at `/`."""
+    state = WebState(settings=settings, static_version=assets.version())
 
     async def start(app: FastAPI) -> None:
         if settings.dev_login and settings.env != "development":
@@ -58,6 +48,7 @@ def component(
         name="web",
         routers=[
             assets.router,
+            live_router,
             signin_router,
             places_router,
             referrals_router,

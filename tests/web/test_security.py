@@ -10,9 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
+from services.web.core import session as sessions
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation
 from tests.web.conftest import SessionCookie, csrf_of, sign_in
+from tests.web.test_pages import PAGES_BY_ROLE
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
 
@@ -201,3 +203,62 @@ async def test_hostile_numbers_in_forms_are_answered_beside_the_field(
     )
     assert sent.status_code == 200
     assert "Vul een geboortejaar in tussen 1900" in sent.text
+
+
+def _token_of(cookie: str, app: Any) -> str:
+    session = sessions.decode(cookie, app.state.web_session_key)
+    assert session is not None
+    assert session.token
+    return session.token
+
+
+async def test_no_page_holds_the_bearer_token(
+    web: httpx.AsyncClient, session_cookie: SessionCookie, app: Any
+) -> None:
+    for role, pages in PAGES_BY_ROLE.items():
+        cookie = session_cookie(role, regions=[KENNEMERLAND])
+        token = _token_of(cookie, app)
+        sign_in(web, cookie)
+        for path in pages:
+            for headers in ({}, {"X-Zorgplek-Fragment": "1"}):
+                page = await web.get(path, headers=headers)
+                assert page.status_code == 200, path
+                assert token not in page.text, path
+                assert token.split(".")[1] not in page.text, path  # nor its claims
+        assert 'data-stream="/live"' in (await web.get(pages[0])).text
+
+
+async def test_the_live_stream_goes_through_the_page_service_with_the_cookie(
+    web: httpx.AsyncClient, session_cookie: SessionCookie
+) -> None:
+    assert (await web.get("/live")).status_code == 401
+    sign_in(web, session_cookie("referrer"))
+    async with web.stream("GET", "/live") as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        first = await anext(stream.aiter_text())
+        assert first.startswith("retry:")
+
+
+async def test_signing_out_makes_the_cookie_and_the_token_useless(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    app: Any,
+) -> None:
+    stolen = session_cookie("referrer")
+    token = _token_of(stolen, app)
+    sign_in(web, stolen)
+    page = await web.get("/aanmeldingen")
+    assert page.status_code == 200
+    out = await web.post("/uitloggen", data={"csrf": csrf_of(page.text)})
+    assert out.headers["location"] == "/inloggen?melding=uitgelogd"
+    # Whoever copied the cookie or the token before signing out:
+    sign_in(web, stolen)
+    again = await web.get("/aanmeldingen")
+    assert again.status_code == 303
+    assert again.headers["location"].startswith("/inloggen")
+    sign_in(web, stolen)
+    assert (await web.get("/live")).status_code == 401
+    api = await client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401

@@ -33,10 +33,18 @@ def new_http_client() -> httpx.AsyncClient:
 class Api:
     """The API as the signed-in user sees it."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str | None,
+        forwarded: dict[str, str] | None = None,
+    ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # The user's own address (X-Forwarded-For), for the APIs' audit log.
+        self.forwarded = forwarded or {}
 
     async def request(
         self,
@@ -50,7 +58,9 @@ class Api:
     ) -> Any:
         """Call the API; answer the JSON body, or raise `ApiError` in Dutch. `conflict` is
         the message to show for a 409."""
-        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        headers = {**self.forwarded, "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         try:
@@ -85,6 +95,9 @@ class Api:
 
     async def put(self, path: str, json: Any) -> Any:
         return await self.request("PUT", path, json=json)
+
+    async def delete(self, path: str) -> Any:
+        return await self.request("DELETE", path)
 
 
 def error_from(response: httpx.Response, conflict: str | None = None) -> ApiError:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +22,9 @@ from services.web.core import session as sessions
 from services.web.core.api import Api, ApiError
 from services.web.core.messages import NOTICES, ROLE
 from services.web.core.render import clock, render
-from shared.auth import Principal, TokenVerifier
-from shared.errors import DomainError, Invalid
+from shared.auth import Principal
+from shared.errors import Invalid
+from shared.proxies import forwarded_headers
 from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.web")
@@ -31,6 +33,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+LIVE_PATH = "/live"
 ROLE_ORDER = ("referrer", "triagist", "provider", "viewer", "admin")
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "referrer": [
@@ -45,23 +48,11 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class DevUser:
-    """A demo user the development sign-in offers."""
-
-    sub: str
-    name: str
-    role: str
-    organisation_name: str | None
-
-
 @dataclass(slots=True)
 class WebState:
-    """What the pages need at run time, handed in by the composition root."""
+    """What the pages need at run time."""
 
     settings: Settings
-    dev_users: Callable[[], Sequence[DevUser]]
-    dev_token: Callable[[str], str] | None
     static_version: str
     http: httpx.AsyncClient | None = None
 
@@ -72,12 +63,14 @@ class WebState:
 
     @property
     def dev_login(self) -> bool:
-        """The development sign-in: on by ZORGPLEK_DEV_LOGIN, and only in development."""
-        return (
-            self.settings.dev_login
-            and self.settings.env == "development"
-            and self.dev_token is not None
-        )
+        """The development sign-in: on by ZORGPLEK_DEV_LOGIN, and only in development (the
+        APIs, which issue the demo tokens, apply the same rule)."""
+        return self.settings.dev_login and self.settings.env == "development"
+
+    def api(self, request: Request, token: str | None) -> Api:
+        """The API as `token` sees it, on behalf of this request's browser."""
+        assert self.http is not None, "the web pages' HTTP client starts with the app"
+        return Api(self.http, self.api_url, token, forwarded_headers(request))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +113,31 @@ def home_of(principal: Principal) -> str:
 
 
 async def _viewer(request: Request) -> Viewer | None:
+    """The signed-in user, as the APIs see their token now: a token that expired or was
+    signed out ends the session here too. The pages check no token themselves."""
     session = sessions.read(request)
     if not session.token:
         return None
-    verifier: TokenVerifier = request.app.state.token_verifier
+    api = web_state(request).api(request, session.token)
     try:
-        principal = await verifier.verify(session.token)
-    except DomainError:
+        principal = principal_of(await api.get("/api/v1/session"))
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
         session.sign_out()
         return None
-    state = web_state(request)
-    assert state.http is not None, "the web pages' HTTP client starts with the app"
-    return Viewer(principal, session, Api(state.http, state.api_url, session.token))
+    return Viewer(principal, session, api)
+
+
+def principal_of(answer: dict[str, Any]) -> Principal:
+    """The user of a `GET /api/v1/session` answer."""
+    return Principal(
+        sub=str(answer["sub"]),
+        name=str(answer["name"]),
+        org=uuid.UUID(answer["org"]) if answer.get("org") else None,
+        roles=frozenset(answer["roles"]),
+        regions=tuple(answer["regions"]),
+    )
 
 
 def viewer_of(request: Request) -> Viewer | None:
@@ -151,16 +157,13 @@ def require(request: Request, *roles: str) -> Viewer:
 
 def _page_context(request: Request, viewer: Viewer | None) -> dict[str, Any]:
     state = web_state(request)
-    # The browser opens the live stream on this origin (one origin serves every path);
-    # EventSource cannot send headers, hence the token in the query, as API.md allows.
-    stream = None
-    if viewer is not None:
-        stream = "/api/v1/stream?access_token=" + quote(viewer.api.token, safe="")
     return {
         "viewer": viewer,
         "csrf": sessions.read(request).csrf,
         "navigation": NAVIGATION[viewer.role] if viewer else [],
-        "stream_url": stream,
+        # The live stream through this service, with the session cookie: the token never
+        # reaches the browser.
+        "stream_url": LIVE_PATH if viewer is not None else None,
         "static_version": state.static_version,
         "now_clock": clock(datetime.now(UTC)),
         "notice": NOTICES.get(request.query_params.get("melding", "")),
@@ -208,7 +211,14 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             started = time.perf_counter()
-            await _prepare(request)
+            try:
+                await _prepare(request)
+            except ApiError as exc:  # the APIs cannot say who this is just now
+                request.state.viewer = None
+                request.state.page_context = _page_context(request, None)
+                return _finish(
+                    request, _error_page(request, 502, "Dat lukte niet", exc.message), started
+                )
             return _finish(request, await _guarded(request, original), started)
 
         return handler

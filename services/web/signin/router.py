@@ -24,11 +24,11 @@ async def home(request: Request) -> Response:
     return RedirectResponse(viewer.home if viewer else "/inloggen", status_code=303)
 
 
-def _sign_in_page(request: Request, target: str | None, error: str | None = None) -> Response:
+async def _sign_in_page(request: Request, target: str | None, error: str | None = None) -> Response:
     state = web_state(request)
     users_by_role: dict[str, list[object]] = {}
     if state.dev_login:
-        for user in state.dev_users():
+        for user in await service.demo_users(state.api(request, None)):
             users_by_role.setdefault(user.role, []).append(user)
     return render(
         request,
@@ -52,7 +52,7 @@ async def sign_in_page(request: Request, terug: Annotated[str | None, Query()] =
     viewer = viewer_of(request)
     if viewer is not None:
         return RedirectResponse(service.safe_target(terug) or viewer.home, status_code=303)
-    return _sign_in_page(request, service.safe_target(terug))
+    return await _sign_in_page(request, service.safe_target(terug))
 
 
 @router.post("/inloggen/demo")
@@ -63,21 +63,18 @@ async def dev_sign_in(
 ) -> Response:
     """Sign in as a demo user: only with ZORGPLEK_DEV_LOGIN in development."""
     state = web_state(request)
-    if not state.dev_login or state.dev_token is None:
-        return _sign_in_page(request, None, "Inloggen als demogebruiker staat hier uit.")
-    if sub not in {user.sub for user in state.dev_users()}:
-        return _sign_in_page(request, service.safe_target(terug), "Kies een van de demogebruikers.")
-    assert state.http is not None
-    try:
-        principal = await service.open_session(
-            sessions.read(request),
-            request.app.state.token_verifier,
-            state.http,
-            state.api_url,
-            state.dev_token(sub),
+    if not state.dev_login:
+        return await _sign_in_page(request, None, "Inloggen als demogebruiker staat hier uit.")
+    anonymous = state.api(request, None)
+    if sub not in {user.sub for user in await service.demo_users(anonymous)}:
+        return await _sign_in_page(
+            request, service.safe_target(terug), "Kies een van de demogebruikers."
         )
+    try:
+        token = await service.demo_token(anonymous, sub)
+        principal = await service.open_session(sessions.read(request), state.api(request, token))
     except SignInFailed as exc:
-        return _sign_in_page(request, service.safe_target(terug), exc.message)
+        return await _sign_in_page(request, service.safe_target(terug), exc.message)
     return RedirectResponse(service.safe_target(terug) or home_of(principal), status_code=303)
 
 
@@ -86,7 +83,7 @@ async def oidc_start(request: Request, terug: Annotated[str | None, Query()] = N
     """Start signing in through the organisation's identity provider (OIDC with PKCE)."""
     state = web_state(request)
     if not service.oidc_configured(state.settings):
-        return _sign_in_page(request, None, "Inloggen via uw organisatie is niet ingesteld.")
+        return await _sign_in_page(request, None, "Inloggen via uw organisatie is niet ingesteld.")
     assert state.http is not None
     try:
         url = await service.start(
@@ -97,7 +94,7 @@ async def oidc_start(request: Request, terug: Annotated[str | None, Query()] = N
             service.safe_target(terug) or "",
         )
     except SignInFailed as exc:
-        return _sign_in_page(request, None, exc.message)
+        return await _sign_in_page(request, None, exc.message)
     return RedirectResponse(url, status_code=303)
 
 
@@ -114,7 +111,9 @@ async def oidc_callback(
     if error or not code or not state:
         session.oidc = None
         session.changed = True
-        return _sign_in_page(request, None, "Inloggen is afgebroken of geweigerd. Probeer opnieuw.")
+        return await _sign_in_page(
+            request, None, "Inloggen is afgebroken of geweigerd. Probeer opnieuw."
+        )
     assert web.http is not None
     try:
         token, target = await service.finish(
@@ -125,16 +124,18 @@ async def oidc_callback(
             state=state,
             redirect_uri=str(request.url_for("oidc_callback")),
         )
-        principal = await service.open_session(
-            session, request.app.state.token_verifier, web.http, web.api_url, token
-        )
+        principal = await service.open_session(session, web.api(request, token))
     except SignInFailed as exc:
-        return _sign_in_page(request, None, exc.message)
+        return await _sign_in_page(request, None, exc.message)
     return RedirectResponse(service.safe_target(target) or home_of(principal), status_code=303)
 
 
 @router.post("/uitloggen")
 async def sign_out(request: Request) -> Response:
-    """End the session."""
+    """End the session, at the APIs first: from then on every service refuses its token,
+    so a copy of the cookie or the token is of no use to anyone."""
+    viewer = viewer_of(request)
+    if viewer is not None:
+        await viewer.api.delete("/api/v1/session")  # an outage shows and keeps the session
     sessions.read(request).sign_out()
     return RedirectResponse("/inloggen?melding=uitgelogd", status_code=303)

@@ -18,9 +18,10 @@ import httpx
 import jwt
 
 from services.web.core.api import Api, ApiError
+from services.web.core.pages import principal_of
+from services.web.core.render import as_datetime
 from services.web.core.session import MAX_AGE_SECONDS, Session
-from shared.auth import Principal, TokenVerifier
-from shared.errors import DomainError
+from shared.auth import Principal
 from shared.settings import Settings
 
 
@@ -176,34 +177,64 @@ async def finish(
     return str(tokens["access_token"]), pending.get("target") or "/"
 
 
-async def open_session(
-    session: Session, verifier: TokenVerifier, http: httpx.AsyncClient, api_url: str, token: str
-) -> Principal:
-    """Check the token as the APIs will, then start the session with the user's
-    organisation (its name for the header, its location for distances)."""
+async def open_session(session: Session, api: Api) -> Principal:
+    """Ask the APIs who the token (`api`'s) stands for, then start the session with the
+    user's organisation (its name for the header, its location for distances)."""
     try:
-        principal = await verifier.verify(token)
-    except DomainError as exc:
+        answer = await api.get("/api/v1/session")
+    except ApiError as exc:
+        if exc.status != 401:
+            raise SignInFailed(exc.message) from exc
         raise SignInFailed("Uw account heeft (nog) geen toegang tot Zorgplek.") from exc
+    principal = principal_of(answer)
     if not principal.roles:
         raise SignInFailed("Uw account heeft geen rol in Zorgplek. Vraag uw beheerder.")
-    claims = jwt.decode(token, options={"verify_signature": False})
-    expires = min(
-        int(claims.get("exp", 0)) or int(time.time()) + 3600, int(time.time()) + MAX_AGE_SECONDS
-    )
+    expires_at = as_datetime(answer.get("expires_at"))
+    now = int(time.time())
+    expires = min(int(expires_at.timestamp()) if expires_at else now + 3600, now + MAX_AGE_SECONDS)
     name, practice = None, None
     if principal.org is not None:
         try:
-            organisation = await Api(http, api_url, token).get(
-                f"/api/v1/organisations/{principal.org}"
-            )
+            organisation = await api.get(f"/api/v1/organisations/{principal.org}")
             name = organisation.get("name")
             if organisation.get("lat") is not None and organisation.get("lon") is not None:
                 practice = (float(organisation["lat"]), float(organisation["lon"]))
         except ApiError:
             pass  # the header then shows no organisation; nothing else depends on it
-    session.sign_in(token, expires, name, practice)
+    assert api.token is not None
+    session.sign_in(api.token, expires, name, practice)
     return principal
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """A demo user the development sign-in offers."""
+
+    sub: str
+    name: str
+    role: str
+    organisation_name: str | None
+
+
+async def demo_users(api: Api) -> list[DemoUser]:
+    """The demo users, where the APIs offer the development sign-in; else none."""
+    try:
+        answer = await api.get("/api/v1/demo/users")
+    except ApiError:
+        return []
+    return [
+        DemoUser(u["sub"], u["name"], u["role"], u.get("organisation_name"))
+        for u in answer["items"]
+    ]
+
+
+async def demo_token(api: Api, sub: str) -> str:
+    """A demo user's token, issued by the APIs (development only)."""
+    try:
+        answer = await api.post("/api/v1/demo/sign-in", {"sub": sub})
+    except ApiError as exc:
+        raise SignInFailed("Inloggen als demogebruiker staat hier uit.") from exc
+    return str(answer["token"])
 
 
 def safe_target(target: str | None) -> str | None:
