@@ -63,6 +63,7 @@ class Trail:
             "object_type": OBJECT_TYPE,
             "source_address": self.source_address,
             "request_id": request_id.get(),
+            "session_id": self.principal.session,
             "outcome": outcome,
         }
         ids: list[uuid.UUID | None] = list(self.referral_ids) or [None]
