@@ -20,6 +20,7 @@ from shared.db import Database, KernelBase
 from shared.errors import ErrorRenderer, HtmlErrorPage, install_handlers
 from shared.migrate import MigrationSet, at_head, migrate
 from shared.observability import RequestMiddleware
+from shared.ratelimit import RateLimiter
 from shared.schemas import refuse_invalid_parameters
 from shared.settings import Settings
 
@@ -137,6 +138,11 @@ def create_app(
     app.state.settings = settings
     app.state.started = False
     app.state.token_verifier = TokenVerifier(settings)
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_writes_per_minute, settings.rate_limit_searches_per_minute)
+        if settings.rate_limits
+        else None
+    )
     app.state.components = list(components)
     app.state.error_renderers = list(
         {prefix: r for c in components for prefix, r in c.error_renderers}.items()

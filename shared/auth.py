@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import ended_tokens
 from shared.errors import Forbidden, Unauthorized
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
 ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer", "service"})
@@ -236,6 +237,9 @@ async def authenticate(request: Request) -> Principal:
                     "This token's session has ended (signed out).",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None and "service" not in principal.roles:
+        limiter.check(f"{principal.via}:{principal.sub}", request.method)
     request.state.principal = principal
     return principal
 

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     def trusted_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
 
+    # Per-caller budgets a minute (shared/ratelimit.py); ZORGPLEK_RATE_LIMITS=off: none.
+    rate_limits: bool = True
+    rate_limit_writes_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_searches_per_minute: int = Field(default=1200, ge=1)
+
     # Where triage reaches the capacity service; unset means "this process" (zorgplek up).
     capacity_url: str | None = None
 
