@@ -115,6 +115,9 @@ async def test_up_with_demo_serves_the_demo(other_database: str, tmp_path: Path)
             items = response.json()["items"]
             assert items
             assert items[0]["facility"]["region_code"] == "ZK-KENNEMERLAND"
+            # A configured database is never the demo's: no demo sign-in on it.
+            assert (await http.get("/api/v1/demo/users")).status_code == 404
+            assert "demogebruiker" not in (await http.get("/inloggen")).text
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), 30)

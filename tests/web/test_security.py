@@ -262,3 +262,21 @@ async def test_signing_out_makes_the_cookie_and_the_token_useless(
     assert (await web.get("/live")).status_code == 401
     api = await client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
+
+
+async def test_demo_tokens_come_from_the_api_and_only_in_development(
+    client: httpx.AsyncClient, settings: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(settings, "dev_login", True)  # env stays production
+    assert (await client.get("/api/v1/demo/users")).status_code == 404
+    refused = await client.post("/api/v1/demo/sign-in", json={"sub": "demo-triagist"})
+    assert refused.status_code == 404
+    monkeypatch.setattr(settings, "env", "development")
+    users = (await client.get("/api/v1/demo/users")).json()["items"]
+    assert "demo-triagist" in {u["sub"] for u in users}
+    issued = await client.post("/api/v1/demo/sign-in", json={"sub": "demo-triagist"})
+    token = issued.json()["token"]
+    me = await client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["roles"] == ["triagist"]
+    unknown = await client.post("/api/v1/demo/sign-in", json={"sub": "iemand"})
+    assert unknown.status_code == 404
