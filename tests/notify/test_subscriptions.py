@@ -151,6 +151,11 @@ async def test_idempotency_key_replays_the_first_answer(
         ({"filter": {"near": "52.3,4.6", "radius_km": -1}}, ["body", "filter", "radius_km"]),
         ({"filter": {"colour": "blue"}}, ["body", "filter", "colour"]),
         ({"extra": 1}, ["body", "extra"]),
+        # PostgreSQL cannot store a NUL: refused at validation, never a 500.
+        ({"channel": "email", "target": "huis\x00arts@praktijk.nl"}, ["body", "target"]),
+        ({"target": "http://127.0.0.1:9/ho\x00ok"}, ["body", "target"]),
+        ({"channel": "email", "target": "huisarts@praktijk.nl\n"}, ["body", "target"]),
+        ({"channel": "email", "target": "huis\u2028arts@praktijk.nl"}, ["body", "target"]),
     ],
 )
 async def test_bad_input_is_422_naming_the_field(
@@ -196,6 +201,26 @@ async def test_malformed_json_and_ids_are_422(
         ("https://0.0.0.0/hook", "private"),
         ("https://100.64.0.1/hook", "not public"),
         ("https://no-such-host.invalid/hook", "cannot be resolved"),
+        # Addresses that reach IPv4 — our own network too — through a translator or tunnel,
+        # and every other special-purpose block, whatever IPv4 address they carry.
+        ("https://[64:ff9b::7f00:1]/hook", "NAT64"),
+        ("https://[64:ff9b::808:808]/hook", "NAT64"),
+        ("https://[64:ff9b:1::a00:1]/hook", "NAT64"),
+        ("https://[2002:7f00:1::1]/hook", "6to4"),
+        ("https://[2002:808:808::1]/hook", "6to4"),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", "Teredo"),
+        ("https://[::ffff:8.8.8.8]/hook", "IPv4-mapped"),
+        ("https://[::7f00:1]/hook", "IPv4-compatible"),
+        ("https://[::]/hook", "unspecified"),
+        ("https://[2001:db8::1]/hook", "documentation"),
+        ("https://[3fff::1]/hook", "documentation"),
+        ("https://[2001:2::1]/hook", "IETF"),
+        ("https://[fc00::1]/hook", "private"),
+        ("https://[fe80::1]/hook", "link-local"),
+        ("https://[ff02::1]/hook", "multicast"),
+        ("https://[5f00::1]/hook", "segment routing"),
+        ("https://224.0.0.1/hook", "multicast"),
+        ("https://192.88.99.1/hook", "6to4 relay"),
     ],
 )
 async def test_webhook_targets_into_our_network_are_refused(
@@ -211,6 +236,7 @@ async def test_public_addresses_pass_the_check() -> None:
     """No traffic: only the address rule, on literal public addresses."""
     targets.check_address("145.97.39.155")
     targets.check_address("2a00:1450:400e:80f::200e")
+    targets.check_address("2001:4860:4860::8888")
     await targets.check_webhook_url("https://145.97.39.155/hook", allow_private=False)
 
 

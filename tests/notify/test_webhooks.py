@@ -224,6 +224,36 @@ async def test_the_target_is_checked_again_at_connect_time(receiver: Receiver) -
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("64:ff9b::7f00:1", "NAT64"),
+        ("64:ff9b:1::a00:1", "NAT64"),
+        ("2002:7f00:1::1", "6to4"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+        ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
+    ],
+)
+async def test_translated_and_tunnelled_addresses_are_refused_at_connect_time(
+    address: str, kind: str
+) -> None:
+    """No connection is even tried to an address that a translator or tunnel would carry
+    to IPv4 — our own network's, for all we know."""
+    payload = {"id": "e1", "type": "capacity.updated", "timestamp": "", "data": {}}
+    async with webhook.client(False, 10.0) as http:
+        outcome = await webhook.send(
+            http,
+            target=f"https://[{address}]:8443/hooks",
+            secret=new_secret(),
+            payload=payload,
+            timeout_seconds=2,
+            allow_private=False,
+        )
+    assert outcome.error is not None
+    assert outcome.error.startswith("refused: the target it resolves to")
+    assert kind in outcome.error
+
+
 async def test_deliveries_are_the_owners(
     app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, receiver: Receiver
 ) -> None:

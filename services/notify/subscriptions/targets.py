@@ -33,22 +33,70 @@ def secret_key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
+# IPv6 outside these blocks, or inside them but in a special-purpose block below, is never
+# a webhook target. Python's own `is_global` is not enough: it calls NAT64 and 6to4 global,
+# though both reach IPv4 addresses — our own network included — through a translator.
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+SPECIAL_V6 = tuple(
+    (ipaddress.IPv6Network(network), kind)
+    for network, kind in (
+        ("::ffff:0:0/96", "IPv4-mapped"),
+        ("::/96", "IPv4-compatible"),
+        ("64:ff9b::/96", "NAT64"),
+        ("64:ff9b:1::/48", "NAT64"),
+        ("2002::/16", "6to4"),
+        ("2001::/32", "Teredo"),
+        ("2001::/23", "reserved for IETF protocols"),
+        ("2001:db8::/32", "for documentation"),
+        ("3fff::/20", "for documentation"),
+        ("3ffe::/16", "returned 6bone space"),
+        ("100::/64", "discard-only"),
+        ("5f00::/16", "segment routing"),
+    )
+)
+# IPv4 that Python calls global but that is no ordinary host: the 6to4 relay anycast.
+SPECIAL_V4 = ((ipaddress.IPv4Network("192.88.99.0/24"), "6to4 relay"),)
+
+
 def check_address(address: str) -> None:
-    """Refuse loopback, private, link-local and every other non-public address."""
+    """Refuse loopback, private, link-local, multicast and every other address that is
+    not plainly public — in IPv6 anything outside global unicast, and NAT64, 6to4, Teredo,
+    IPv4-mapped and the other special-purpose blocks, whatever IPv4 address they carry."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if not ip.is_global or ip.is_multicast:
-        kind = (
-            "loopback"
-            if ip.is_loopback
-            else "link-local"
-            if ip.is_link_local
-            else "private"
-            if ip.is_private
-            else "not public"
-        )
+    kind = _not_public(ip)
+    if kind is not None:
         raise UnsafeTarget(f"it resolves to {ip}, which is {kind}")
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why `ip` may not be called, or None when it is a public address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_loopback or ip.is_unspecified:
+            return "loopback" if ip.is_loopback else "unspecified"
+        for network, kind in SPECIAL_V6:
+            if ip in network:
+                inner = _not_public(ip.ipv4_mapped) if ip.ipv4_mapped is not None else None
+                return f"{kind} {inner}" if inner else kind
+        if ip not in GLOBAL_UNICAST_V6:
+            return _kind(ip)
+    for network4, kind in SPECIAL_V4:
+        if ip in network4:
+            return kind
+    if not ip.is_global or ip.is_multicast:
+        return _kind(ip)
+    return None
+
+
+def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_private:
+        return "private"
+    return "not public"
 
 
 async def resolve(host: str, port: int) -> list[str]:
