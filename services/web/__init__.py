@@ -10,6 +10,7 @@ import logging
 from fastapi import FastAPI
 
 from services.web.assets import router as assets
+from services.web.attention.router import router as attention_router
 from services.web.core.api import new_http_client
 from services.web.core.pages import WebState, missing_page
 from services.web.core.session import session_key
@@ -56,6 +57,7 @@ def component(settings: Settings) -> Component:
             locations_router,
             reservations_router,
             region_router,
+            attention_router,
         ],
         # The pages keep no data: no database, no migrations.
         migrations=None,

@@ -293,7 +293,7 @@ KNOWN_ATTRIBUTES = frozenset(
     "id class href type name value method action for role tabindex lang charset content rel "
     "src defer viewbox xmlns x1 x2 y1 y2 x y text-anchor points cx cy r fill colspan scope "
     "datetime selected checked disabled required min max step maxlength inputmode "
-    "autocomplete novalidate title".split()
+    "autocomplete novalidate title hidden open".split()
 )
 
 

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from services.web.attention import service as attention
 from services.web.core import session as sessions
 from services.web.core.api import Api, ApiError
 from services.web.core.messages import NOTICES, ROLE
@@ -168,6 +169,7 @@ def _page_context(request: Request, viewer: Viewer | None) -> dict[str, Any]:
         "now_clock": clock(datetime.now(UTC)),
         "notice": NOTICES.get(request.query_params.get("melding", "")),
         "error": None,
+        "attention": attention.watch(viewer.role) if viewer else None,
     }
 
 
