@@ -263,7 +263,8 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-AnyRole = CurrentPrincipal
+AnyRole = Annotated[Principal, Depends(require_roles(*ROLES))]
+"""Any caller with a role: a token that carries none (or only unknown ones) gets 403."""
 Professional = Annotated[Principal, Depends(require_roles(*PROFESSIONAL_ROLES))]
 Referrer = Annotated[Principal, Depends(require_roles("referrer"))]
 Triagist = Annotated[Principal, Depends(require_roles("triagist"))]

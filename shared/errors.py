@@ -99,6 +99,16 @@ class Invalid(DomainError):
         super().__init__(detail, errors=[{"loc": list(loc), "msg": msg or detail}])
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Content too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
 
 from shared.errors import Invalid
+from shared.schemas import check_line, check_moment
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 2048
+# What a BIGINT (and so an OFFSET or an id) can hold.
+MAX_INTEGER = 2**63 - 1
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
@@ -30,18 +36,40 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _in_range(value: Any) -> Any:
+    """A cursor is sent back by the client, so each part is checked as any input is: whole
+    numbers fit a BIGINT, moments lie in Zorgplek's window, text is valid single-line text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        raise ValueError("number out of range")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("number out of range")
+    if isinstance(value, datetime):
+        return check_moment(value)
+    if isinstance(value, str):
+        return check_line(value)
+    return value
+
+
 def decode_cursor(cursor: str | None, *types: Callable[[str], Any]) -> tuple[Any, ...] | None:
-    """The position a cursor points at, each part converted by `types`; 422 naming
-    `cursor` when it is not one of ours."""
+    """The position a cursor points at, each part converted by `types` and range-checked;
+    422 naming `cursor` when it is not one of ours."""
     if cursor is None:
         return None
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
-        return tuple(convert(value) for convert, value in zip(types, values, strict=True))
-    except (ValueError, TypeError) as exc:
+        if not all(isinstance(value, str) for value in values):
+            raise ValueError("wrong shape")
+        return tuple(
+            _in_range(convert(value)) for convert, value in zip(types, values, strict=True)
+        )
+    except (ValueError, TypeError, OverflowError) as exc:
         raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from exc
 
 

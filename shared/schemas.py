@@ -1,10 +1,11 @@
 """Field types every service validates the same way."""
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Request
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from shared import reference
 from shared.errors import Invalid
@@ -101,3 +102,27 @@ def check_region(code: str) -> str:
 PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
 FeatureCode = Annotated[str, AfterValidator(check_feature)]
 RegionCode = Annotated[str, AfterValidator(check_region)]
+
+
+# Moments Zorgplek can mean: nothing it records happened before 2000 or is planned past 2100.
+# Outside that window a date is a mistake (or an attack on date arithmetic), never a 500.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def check_moment(value: datetime) -> datetime:
+    """An aware moment from 2000 up to 2100, in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a moment needs a time zone, e.g. 2026-11-22T10:00:00Z")
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        moment = EARLIEST - (LATEST - EARLIEST) if value.year < 2000 else LATEST
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("a moment must lie between 2000-01-01 and 2100-01-01")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(check_moment)]
+"""Every date and time an input carries (bodies and query parameters): RFC 3339 with a time
+zone, range-checked, answered in UTC."""

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # shared/data/place_types.csv, e.g. ZORGPLEK_STALE_TTL_HOURS='{"GGZ_CRISIS": 2}'.
     stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    # Capacity batches (JSON or CSV): at most this many rows and bytes, applied and committed
+    # this many rows at a time, so that no long transaction holds up the event relay.
+    batch_max_rows: int = Field(default=5000, ge=1)
+    batch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    batch_chunk_rows: int = Field(default=100, ge=1)
 
     # Triage: how long a reserved place is held for the provider's answer, and the longest
     # any place may be held (a reservation's `hold_minutes`; capacity refuses longer holds).

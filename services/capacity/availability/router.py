@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -6,6 +5,7 @@ from fastapi import Depends, Query
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
+from services.capacity.capacity.schemas import MAX_COUNT
 from shared import reference
 from shared.auth import AnyRole, Principal, authenticated_router, require_roles
 from shared.care_rules import Screen, Sex
@@ -13,7 +13,7 @@ from shared.clock import Now
 from shared.db import ReadSession
 from shared.errors import Invalid, problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from shared.schemas import PlaceTypeCode, RegionCode
+from shared.schemas import Moment, PlaceTypeCode, RegionCode
 from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1/availability", tags=["availability"])
@@ -64,13 +64,13 @@ async def search_availability(
     near: Annotated[str | None, Query(description="LAT,LON")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=500)] = None,
     features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
-    min_free: Annotated[int, Query(ge=0)] = 1,
+    min_free: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 1,
     include_stale: bool = False,
     sex: Annotated[
         Sex | None, Query(description="The patient's sex: applies the single-sex rooms rule.")
     ] = None,
     due_at: Annotated[
-        datetime | None,
+        Moment | None,
         Query(description="When the patient must be placed: applies the admission hours."),
     ] = None,
     include_ineligible: bool = False,
@@ -81,10 +81,6 @@ async def search_availability(
     Stale reports are left out unless `include_stale`. For a known patient (`sex`,
     `due_at`) the care rules leave out the places that may not take them, unless
     `include_ineligible`: then they are marked `eligible: false` with the `refusals`."""
-    if due_at is not None and due_at.tzinfo is None:
-        raise Invalid(
-            "due_at needs a time zone, e.g. 2026-12-05T04:11:00Z.", loc=["query", "due_at"]
-        )
     point = _near(near)
     if radius_km is not None and point is None:
         raise Invalid("radius_km needs near.", loc=["query", "radius_km"])

@@ -1,12 +1,10 @@
-import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request
-from pydantic import AwareDatetime, ValidationError
 
-from services.capacity.capacity import service
+from services.capacity.capacity import batch, service
 from services.capacity.capacity.schemas import (
     BatchIn,
     BatchOut,
@@ -15,24 +13,14 @@ from services.capacity.capacity.schemas import (
     HistoryEntry,
 )
 from shared.auth import CurrentPrincipal, Provider, authenticated_router
+from shared.bodies import read_body
 from shared.db import DbSession
-from shared.errors import DomainError, Invalid, problem_responses
+from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from shared.schemas import PlaceTypeCode
+from shared.schemas import Moment, PlaceTypeCode
 from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1", tags=["capacity"])
-MAX_BATCH_BYTES = 5 * 1024 * 1024
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Content too large"
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    title = "Unsupported media type"
 
 
 @router.put(
@@ -80,7 +68,7 @@ async def get_capacity(
                 "application/json": {"schema": BatchIn.model_json_schema()},
                 "text/csv": {
                     "schema": {"type": "string"},
-                    "example": ",".join(service.CSV_COLUMNS)
+                    "example": ",".join(batch.CSV_COLUMNS)
                     + "\n3f1c…,ELV_HOOG,12,10,2,1,2026-11-22T02:10:00Z",
                 },
             },
@@ -88,33 +76,17 @@ async def get_capacity(
     },
 )
 async def post_capacity_reports(
-    request: Request,
-    principal: Provider,
-    session: DbSession,
-    settings: AppSettings,
+    request: Request, principal: Provider, settings: AppSettings
 ) -> BatchOut:
     """Report many place types at once, as JSON `{"reports": [...]}` or as CSV with a header
-    row. One result per row, in order; good rows apply even when others are refused."""
-    body = await request.body()
-    if len(body) > MAX_BATCH_BYTES:
-        raise PayloadTooLarge("A batch may be at most 5 MiB; split it.")
+    row: at most `ZORGPLEK_BATCH_MAX_ROWS` rows and `ZORGPLEK_BATCH_MAX_BYTES` bytes (413
+    beyond). One result per row, in order; good rows apply even when others are refused.
+    Rows are committed a chunk at a time, so a long batch never holds up others' events."""
+    body = await read_body(request, settings.batch_max_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    rows: list[Any]
-    if content_type == "text/csv":
-        try:
-            rows = service.parse_csv(body.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise Invalid("The CSV must be UTF-8.", loc=["body"]) from exc
-    elif content_type in ("application/json", ""):
-        try:
-            rows = BatchIn.model_validate(json.loads(body)).reports
-        except (ValueError, ValidationError) as exc:
-            raise Invalid(
-                'Send JSON {"reports": [...]} with at most 5000 reports.', loc=["body", "reports"]
-            ) from exc
-    else:
-        raise UnsupportedMediaType("Send application/json or text/csv.")
-    return BatchOut(results=await service.report_batch(session, principal, settings, rows))
+    rows = batch.parse_batch(body, content_type, settings.batch_max_rows)
+    sessions = request.app.state.database.sessions
+    return BatchOut(results=await batch.report_batch(sessions, principal, settings, rows))
 
 
 @router.get(
@@ -127,8 +99,8 @@ async def capacity_history(
     place_type: PlaceTypeCode,
     principal: CurrentPrincipal,
     session: DbSession,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Moment | None, Query()] = None,
+    until: Annotated[Moment | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[HistoryEntry]:

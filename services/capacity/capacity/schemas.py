@@ -2,12 +2,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from shared.schemas import check_place_type
+from shared.schemas import Moment, check_place_type
 
 MAX_SKEW = timedelta(minutes=2)
-Count = Annotated[int, Field(ge=0, le=100_000, strict=False)]
+MAX_COUNT = 100_000
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=False)]
 
 
 class CapacityReportIn(BaseModel):
@@ -21,7 +22,7 @@ class CapacityReportIn(BaseModel):
     expected_available_24h: Count | None = Field(
         default=None, description="Forecast for the next 24 hours (e.g. planned discharges)."
     )
-    observed_at: AwareDatetime = Field(description="When these numbers were true (RFC 3339).")
+    observed_at: Moment = Field(description="When these numbers were true (RFC 3339).")
 
     @field_validator("available")
     @classmethod
@@ -39,7 +40,7 @@ class CapacityReportIn(BaseModel):
     def _not_in_future(cls, observed_at: datetime) -> datetime:
         if observed_at > datetime.now(UTC) + MAX_SKEW:
             raise ValueError("observed_at lies more than 2 minutes in the future")
-        return observed_at.astimezone(UTC)
+        return observed_at
 
 
 class BatchReport(CapacityReportIn):
@@ -53,7 +54,9 @@ class BatchReport(CapacityReportIn):
 
 
 class BatchIn(BaseModel):
-    reports: list[Any] = Field(max_length=5000)
+    """A JSON batch: at most ZORGPLEK_BATCH_MAX_ROWS (default 5000) reports."""
+
+    reports: list[Any]
 
 
 class CapacityStateOut(BaseModel):

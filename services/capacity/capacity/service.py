@@ -1,43 +1,25 @@
-"""Capacity reports: the rules of API.md, one report or a batch."""
+"""Capacity reports: the rules of API.md for one report; history and the current numbers."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.access import ensure_provider_of
 from services.capacity.capacity import repository
 from services.capacity.capacity.events import free_of, publish_capacity, publish_change
 from services.capacity.capacity.models import CapacityReport, CapacityState
-from services.capacity.capacity.schemas import (
-    BatchReport,
-    CapacityReportIn,
-    CapacityStateOut,
-    RowError,
-)
+from services.capacity.capacity.schemas import CapacityReportIn, CapacityStateOut
 from services.capacity.capacity.staleness import is_stale, stale_expression
 from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
 from shared import metrics
 from shared.auth import Principal
-from shared.errors import DomainError, Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.settings import Settings
 
-CSV_COLUMNS = (
-    "facility_id",
-    "place_type",
-    "staffed",
-    "occupied",
-    "available",
-    "expected_available_24h",
-    "observed_at",
-)
 HISTORY_ROLES = ("referrer", "triagist", "admin", "provider")
 
 
@@ -133,72 +115,6 @@ async def report(
         await publish_change(session, facility, state, free_before)
     metrics.capacity_reports.labels("applied" if applied else "outdated").inc()
     return state_out(state, settings, applied=applied, now=now)
-
-
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
-
-
-async def report_batch(
-    session: AsyncSession, principal: Principal, settings: Settings, rows: list[Any]
-) -> list[CapacityStateOut | RowError]:
-    """Apply each row on its own: good rows apply even when others are refused.
-
-    Each row runs in a savepoint, so a refused row leaves nothing behind."""
-    results: dict[int, CapacityStateOut | RowError] = {}
-    parsed: list[tuple[int, BatchReport]] = []
-    for number, row in enumerate(rows, start=1):
-        try:
-            if not isinstance(row, dict):
-                raise Invalid("A report must be an object.", loc=[])
-            parsed.append((number, BatchReport.model_validate(row)))
-        except ValidationError as exc:
-            results[number] = RowError(row=number, errors=_errors(exc))
-        except DomainError as exc:
-            results[number] = RowError(row=number, errors=exc.errors)
-    # Rows are applied in the one order every transaction locks places in, so concurrent
-    # batches cannot deadlock; a place reported twice keeps its rows' order.
-    parsed.sort(key=lambda item: (item[1].facility_id, item[1].place_type))
-    for number, batch_row in parsed:
-        data = CapacityReportIn.model_validate(
-            batch_row.model_dump(exclude={"facility_id", "place_type"})
-        )
-        try:
-            async with session.begin_nested():
-                results[number] = await report(
-                    session,
-                    principal,
-                    settings,
-                    batch_row.facility_id,
-                    batch_row.place_type,
-                    data,
-                    place_type_loc=["place_type"],
-                )
-        except DomainError as exc:
-            errors = exc.errors or [{"loc": ["facility_id"], "msg": exc.detail}]
-            results[number] = RowError(row=number, errors=errors)
-    for result in results.values():
-        if isinstance(result, RowError):
-            metrics.capacity_reports.labels("rejected").inc()
-    return [results[number] for number in sorted(results)]
-
-
-def parse_csv(text: str) -> list[dict[str, Any]]:
-    """Rows of a CSV batch (header row first); empty cells are absent values."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in CSV_COLUMNS
-        if c != "expected_available_24h" and c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise Invalid(
-            f"The CSV header lacks the columns: {', '.join(missing)}.", loc=["body", "header"]
-        )
-    return [
-        {key: value for key, value in row.items() if key is not None and value not in ("", None)}
-        for row in reader
-    ]
 
 
 async def history(
