@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.auth import Principal
 from shared.db import KernelBase
+from shared.observability import client_address as current_client_address
 from shared.observability import request_id
 
 
@@ -51,7 +52,10 @@ async def record(
     outcome: str = "success",
     source_address: str | None = None,
 ) -> None:
-    """Append one audit entry in the caller's transaction."""
+    """Append one audit entry in the caller's transaction: who (`principal`, on whose
+    behalf, in which sign-in), did what (`action`) to which record, with what outcome. The
+    request's id and client address (behind trusted proxies) are filled in; outside a
+    request (the CLI, background loops) they are empty."""
     await session.execute(
         insert(AuditEntry).values(
             actor=principal.sub,
@@ -62,7 +66,7 @@ async def record(
             action=action,
             object_type=object_type,
             object_id=str(object_id) if object_id is not None else None,
-            source_address=source_address,
+            source_address=source_address or current_client_address.get(),
             request_id=request_id.get(),
             session_id=principal.session,
             outcome=outcome,
@@ -71,4 +75,5 @@ async def record(
 
 
 def client_address(request: Request) -> str | None:
+    """The client's address (the right-most untrusted hop behind trusted proxies)."""
     return request.client.host if request.client else None

@@ -22,7 +22,7 @@ from shared.errors import Forbidden, Unauthorized
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
-ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer", "service"})
+ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer", "auditor", "service"})
 PROFESSIONAL_ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer"})
 API_KEY_PREFIX = "zpk_"
 HS_ALGORITHMS = ["HS256"]

@@ -20,6 +20,10 @@ from shared import metrics, proxies
 from shared.errors import crashed
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# The client's address behind trusted proxies (shared/proxies.py), for the audit log.
+client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "client_address", default=None
+)
 access_log = logging.getLogger("zorgplek.access")
 
 
@@ -133,6 +137,8 @@ class RequestMiddleware:
         proxy_rid = upstream if from_proxy and SAFE_REQUEST_ID.match(upstream) else None
         rid = uuid.uuid4().hex
         token = request_id.set(rid)
+        client = scope.get("client")
+        address_token = client_address.set(client[0] if client else None)
         status = 500
         started = time.perf_counter()
 
@@ -175,3 +181,4 @@ class RequestMiddleware:
                     },
                 )
             request_id.reset(token)
+            client_address.reset(address_token)

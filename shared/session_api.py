@@ -41,6 +41,16 @@ async def who_am_i(principal: CurrentPrincipal) -> SessionOut:
     )
 
 
+@router.post("/session", responses=problem_responses(401))
+async def sign_in(principal: CurrentPrincipal, session: DbSession) -> SessionOut:
+    """Start a sign-in: as `GET`, and written to the audit log (who, from where, which
+    session). The web pages call this once when someone signs in."""
+    await audit.record(
+        session, principal, action="sign_in", object_type="session", object_id=principal.session
+    )
+    return await who_am_i(principal)
+
+
 @router.delete("/session", status_code=204, responses=problem_responses(401, 422))
 async def sign_out(request: Request, principal: CurrentPrincipal, session: DbSession) -> Response:
     """Sign out: the token used for this call is refused by every service from now on,

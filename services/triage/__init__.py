@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.triage import models
+from services.triage.audit.router import router as audit_router
 from services.triage.base import MIGRATIONS
 from services.triage.capacity_client import close_client, open_client
 from services.triage.fhir.router import router as fhir_router
@@ -44,6 +45,7 @@ def component(settings: Settings) -> Component:
             reservations_router,
             queue_router,
             stats_router,
+            audit_router,
             fhir_router,
         ],
         migrations=MIGRATIONS,

@@ -11,6 +11,7 @@ from services.capacity.access import ensure_provider_of
 from services.capacity.organisations import repository
 from services.capacity.organisations.models import ApiKey, Organisation
 from services.capacity.organisations.schemas import ApiKeyIn, OrganisationIn
+from shared import audit
 from shared.auth import API_KEY_PREFIX, Principal, hash_api_key, new_api_key
 from shared.errors import Forbidden, NotFound
 
@@ -59,7 +60,11 @@ async def create_api_key(
         key_prefix=key[: len(API_KEY_PREFIX) + 8],
         created_by=principal.sub,
     )
-    return await repository.add_api_key(session, record), key
+    added = await repository.add_api_key(session, record)
+    await audit.record(
+        session, principal, action="create", object_type="api_key", object_id=added.id
+    )
+    return added, key
 
 
 async def list_api_keys(
@@ -78,6 +83,7 @@ async def revoke_api_key(
     key = await repository.revoke_api_key(session, organisation_id, key_id, datetime.now(UTC))
     if key is None:
         raise NotFound("No such API key.")
+    await audit.record(session, principal, action="revoke", object_type="api_key", object_id=key.id)
     return key
 
 

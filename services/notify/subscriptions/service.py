@@ -11,6 +11,7 @@ from services.notify.audience import EventFilter, Viewer, types_or_none
 from services.notify.subscriptions import repository, targets
 from services.notify.subscriptions.models import Subscription
 from services.notify.subscriptions.schemas import SubscriptionIn
+from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.settings import Settings
@@ -65,7 +66,11 @@ async def create(
         secret=secret,
         status="active",
     )
-    return await repository.add(session, subscription), secret
+    added = await repository.add(session, subscription)
+    await audit.record(
+        session, principal, action="create", object_type="subscription", object_id=added.id
+    )
+    return added, secret
 
 
 async def get(
@@ -94,6 +99,9 @@ async def delete(session: AsyncSession, principal: Principal, subscription_id: u
     ensure_may_subscribe(principal)
     subscription = await get(session, principal, subscription_id)
     await repository.remove(session, subscription.id)
+    await audit.record(
+        session, principal, action="delete", object_type="subscription", object_id=subscription.id
+    )
 
 
 def viewer_of(subscription: Subscription) -> Viewer:

@@ -1,5 +1,6 @@
 """The audit trail of referrals (NEN 7513): every read and write of a referral — who, on
-whose behalf, what, which referral, when, from where, and the outcome.
+whose behalf, what, which referral, when, from where, and the outcome — and the trail read
+back by auditors.
 
 A request's trail is written when the endpoint ends. On success it goes into the request's
 own transaction, so it commits with the change. On failure that transaction rolls back, so
@@ -12,6 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
@@ -19,11 +21,14 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.audit import repository
+from services.triage.audit.schemas import AuditEntryOut
+from shared import audit
 from shared.audit import client_address
 from shared.auth import CurrentPrincipal, Principal
 from shared.db import DbSession
 from shared.errors import DomainError, Forbidden, NotFound, Unavailable
 from shared.observability import request_id
+from shared.pagination import Page, decode_cursor, page
 
 OBJECT_TYPE = "referral"
 log = logging.getLogger("zorgplek.triage.audit")
@@ -118,3 +123,51 @@ def audited(action: str) -> Any:
         await write(session, trail, "success")
 
     return Depends(dependency, scope="function")
+
+
+@dataclass(frozen=True, slots=True)
+class TrailQuery:
+    """What an auditor asks of the trail; every part optional."""
+
+    referral_id: uuid.UUID | None = None
+    actor: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+async def read_trail(
+    session: AsyncSession,
+    principal: Principal,
+    query: TrailQuery,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[AuditEntryOut]:
+    """The trail for an auditor, newest first. Reading it is recorded like any other
+    access, under the referral asked about; anyone else is refused, and that is recorded
+    too (in a transaction of its own, as the request's own is rolled back)."""
+    about = str(query.referral_id) if query.referral_id else None
+    if not principal.has("auditor"):
+        await session.rollback()
+        await audit.record(
+            session,
+            principal,
+            action="read",
+            object_type="audit_log",
+            object_id=about,
+            outcome="denied",
+        )
+        await session.commit()
+        raise Forbidden("Only an auditor reads the audit trail.")
+    position = decode_cursor(cursor, int)
+    rows = await repository.trail(
+        session,
+        object_id=about,
+        actor=query.actor,
+        start=query.start,
+        end=query.end,
+        before_id=position[0] if position else None,
+        limit=limit + 1,
+    )
+    await audit.record(session, principal, action="read", object_type="audit_log", object_id=about)
+    return page([AuditEntryOut.model_validate(r) for r in rows], limit, lambda e: [e.id])

@@ -181,7 +181,7 @@ async def open_session(session: Session, api: Api) -> Principal:
     """Ask the APIs who the token (`api`'s) stands for, then start the session with the
     user's organisation (its name for the header, its location for distances)."""
     try:
-        answer = await api.get("/api/v1/session")
+        answer = await api.post("/api/v1/session")  # audited as the sign-in
     except ApiError as exc:
         if exc.status != 401:
             raise SignInFailed(exc.message) from exc
