@@ -6,18 +6,26 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from pydantic import BaseModel, ValidationError
 
 from shared.auth import issue_token
+from shared.contracts.capacity import (
+    AvailabilityItem,
+    FacilityRecord,
+    HoldIn,
+    HoldOut,
+    OrganisationRecord,
+)
 from shared.errors import Unavailable
+from shared.pagination import Page
 from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.triage.capacity")
+M = TypeVar("M", bound=BaseModel)
 
 SERVICE_SUB = "service:triage"
 SERVICE_NAME = "Zorgplek triage"
@@ -39,14 +47,6 @@ class CapacityUnavailable(Unavailable):
             "Try again in a moment.",
             headers={"Retry-After": "5"},
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Hold:
-    """A place held at the capacity service."""
-
-    id: uuid.UUID
-    expires_at: datetime
 
 
 class UnknownFacility(Exception):
@@ -139,7 +139,7 @@ class CapacityClient:
         region: str | None,
         features: list[str],
         include_stale: bool,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AvailabilityItem]:
         """Every candidate place of `place_type` with at least one free, page by page."""
         params: dict[str, Any] = {
             "place_type": place_type,
@@ -150,44 +150,42 @@ class CapacityClient:
             params["region"] = region
         if features:
             params["features"] = ",".join(features)
-        items: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
+        items: list[AvailabilityItem] = []
+        seen: set[tuple[uuid.UUID, str]] = set()
         cursor: str | None = None
         while len(items) < MAX_CANDIDATES:
             page_params = {**params, **({"cursor": cursor} if cursor else {})}
             response = await self._call("GET", "/api/v1/availability", params=page_params)
             if response.status_code != 200:
                 raise CapacityUnavailable(f"availability answered {response.status_code}")
-            body = response.json()
-            for item in body["items"]:
-                key = (item["facility"]["id"], item["place_type"])
+            page = _parse(Page[AvailabilityItem], response, "availability")
+            for item in page.items:
+                key = (item.facility.id, item.place_type)
                 if key not in seen:  # pages are offsets over live data: drop repeats
                     seen.add(key)
                     items.append(item)
-            cursor = body.get("next_cursor")
+            cursor = page.next_cursor
             if not cursor:
                 break
         return items
 
-    async def facility(self, facility_id: uuid.UUID) -> dict[str, Any] | None:
+    async def facility(self, facility_id: uuid.UUID) -> FacilityRecord | None:
         """One facility, or None when capacity does not know it."""
         response = await self._call("GET", f"/api/v1/facilities/{facility_id}")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise CapacityUnavailable(f"facility answered {response.status_code}")
-        result: dict[str, Any] = response.json()
-        return result
+        return _parse(FacilityRecord, response, "facility")
 
-    async def organisation(self, organisation_id: uuid.UUID) -> dict[str, Any] | None:
+    async def organisation(self, organisation_id: uuid.UUID) -> OrganisationRecord | None:
         """One organisation (its location is the default starting point of matching)."""
         response = await self._call("GET", f"/api/v1/organisations/{organisation_id}")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise CapacityUnavailable(f"organisation answered {response.status_code}")
-        result: dict[str, Any] = response.json()
-        return result
+        return _parse(OrganisationRecord, response, "organisation")
 
     async def hold(
         self,
@@ -197,19 +195,20 @@ class CapacityClient:
         place_type: str,
         referral_id: uuid.UUID,
         ttl_seconds: int,
-    ) -> Hold | None:
+    ) -> HoldOut | None:
         """Hold one place; None when none is free (or the facility offers no such place).
         Idempotent on `key`: a repeat returns the same hold instead of taking a second
         place. Raises `UnknownFacility` for an id capacity does not know."""
+        asked = HoldIn(
+            facility_id=facility_id,
+            place_type=place_type,
+            referral_id=referral_id,
+            ttl_seconds=ttl_seconds,
+        )
         response = await self._call(
             "POST",
             "/api/v1/holds",
-            json={
-                "facility_id": str(facility_id),
-                "place_type": place_type,
-                "referral_id": str(referral_id),
-                "ttl_seconds": ttl_seconds,
-            },
+            json=asked.model_dump(mode="json"),
             headers={"Idempotency-Key": str(key)},
             expected=(201,),
         )
@@ -219,8 +218,7 @@ class CapacityClient:
             raise UnknownFacility(str(facility_id))
         if response.status_code != 201:
             raise CapacityUnavailable(f"hold answered {response.status_code}")
-        body = response.json()
-        return Hold(id=uuid.UUID(body["id"]), expires_at=datetime.fromisoformat(body["expires_at"]))
+        return _parse(HoldOut, response, "hold")
 
     async def commit(self, hold_id: uuid.UUID) -> None:
         """The held place becomes occupied. A hold that was committed before counts as done
@@ -239,6 +237,16 @@ class CapacityClient:
         response = await self._call("DELETE", f"/api/v1/holds/{hold_id}")
         if response.status_code == 409:
             raise HoldEnded(_hold_status(response))
+
+
+def _parse(model: type[M], response: httpx.Response, what: str) -> M:
+    """The answer as its wire model; an answer that does not fit it means the capacity
+    service is not one this triage can work with right now."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        log.error("capacity answer does not fit its contract", extra={"what": what})
+        raise CapacityUnavailable(f"its {what} answer did not fit") from exc
 
 
 def _hold_status(response: httpx.Response) -> str | None:

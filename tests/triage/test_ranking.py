@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from services.triage.matching.ranking import (
     rank,
 )
 from shared.care_rules import AMSTERDAM
+from shared.contracts.capacity import FacilitySummary
 
 ORIGIN = (52.3810, 4.6370)  # Haarlem
 TTL = {"GRZ": 12 * 3600.0}
@@ -43,6 +45,18 @@ def place(
     now: datetime = EVENING,
 ) -> Candidate:
     lat, lon = north_of(km)
+    facility = FacilitySummary(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, name),
+        name=name,
+        organisation_id=uuid.uuid5(uuid.NAMESPACE_URL, f"organisation {name}"),
+        organisation_name=f"Zorggroep {name}",
+        city="Haarlem",
+        region_code=region,
+        lat=lat,
+        lon=lon,
+        admission_hours=hours,
+        features=sorted(features),
+    )
     return Candidate(
         facility_id=f"id-{name}",
         name=name,
@@ -55,6 +69,7 @@ def place(
         free=free,
         observed_at=now - timedelta(minutes=age_minutes),
         stale=stale,
+        facility=facility,
     )
 
 

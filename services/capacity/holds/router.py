@@ -4,7 +4,7 @@ from fastapi import Request, status
 
 from services.capacity.base import Idempotency
 from services.capacity.holds import service
-from services.capacity.holds.schemas import HoldIn, HoldOut
+from services.capacity.holds.schemas import HoldIn, HoldOut, hold_out
 from shared.audit import client_address
 from shared.auth import ServiceCaller, authenticated_router
 from shared.db import DbSession
@@ -36,7 +36,7 @@ async def create_hold(
     if (replay := await idempotency.replay()) is not None:
         return replay
     hold = await service.create(session, principal, settings, body, client_address(request))
-    return await idempotency.respond(201, HoldOut.model_validate(hold))
+    return await idempotency.respond(201, hold_out(hold))
 
 
 @router.post(
@@ -47,7 +47,7 @@ async def commit_hold(
 ) -> HoldOut:
     """The patient is admitted: the held place becomes occupied."""
     hold = await service.commit(session, principal, hold_id, client_address(request))
-    return HoldOut.model_validate(hold)
+    return hold_out(hold)
 
 
 @router.delete(
@@ -58,4 +58,4 @@ async def release_hold(
 ) -> HoldOut:
     """Release the place at once; repeating it is harmless."""
     hold = await service.release(session, principal, hold_id, client_address(request))
-    return HoldOut.model_validate(hold)
+    return hold_out(hold)

@@ -1,39 +1,20 @@
-import uuid
-from datetime import datetime
+"""Holds speak the wire models other services share (`shared.contracts.capacity`)."""
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from services.capacity.holds.models import Hold
+from shared.contracts.capacity import HoldIn, HoldOut
 
-from shared.schemas import check_place_type
+__all__ = ["HoldIn", "HoldOut", "hold_out"]
 
 
-class HoldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    facility_id: uuid.UUID
-    place_type: str
-    referral_id: uuid.UUID
-    ttl_seconds: int = Field(
-        default=1800,
-        ge=10,
-        le=24 * 3600,
-        description="Seconds until the place returns by itself; at most "
-        "ZORGPLEK_HOLD_MAX_MINUTES and a short grace.",
+def hold_out(hold: Hold) -> HoldOut:
+    """The answer about a hold."""
+    return HoldOut(
+        id=hold.id,
+        facility_id=hold.facility_id,
+        place_type=hold.place_type,
+        referral_id=hold.referral_id,
+        status=hold.status,
+        created_at=hold.created_at,
+        expires_at=hold.expires_at,
+        ended_at=hold.ended_at,
     )
-
-    @field_validator("place_type")
-    @classmethod
-    def _place_type(cls, value: str) -> str:
-        return check_place_type(value)
-
-
-class HoldOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    facility_id: uuid.UUID
-    place_type: str
-    referral_id: uuid.UUID
-    status: str
-    created_at: datetime
-    expires_at: datetime
-    ended_at: datetime | None

@@ -24,10 +24,10 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from shared import reference
 from shared.care_rules import ELIGIBLE, Screen, Verdict, when
+from shared.contracts.capacity import AvailabilityItem, FacilitySummary
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -53,7 +53,7 @@ class Candidate:
     free: int
     observed_at: datetime
     stale: bool
-    facility: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    facility: FacilitySummary = field(compare=False)
     observed_ts: float = field(default=-1.0, compare=False)
 
     def __post_init__(self) -> None:
@@ -61,21 +61,21 @@ class Candidate:
             self.observed_ts = self.observed_at.timestamp()
 
     @classmethod
-    def from_availability(cls, item: Mapping[str, Any]) -> Candidate:
+    def from_availability(cls, item: AvailabilityItem) -> Candidate:
         """From one item of `GET /api/v1/availability`."""
-        facility = item["facility"]
+        facility = item.facility
         return cls(
-            facility_id=str(facility["id"]),
-            name=facility["name"],
-            region_code=facility["region_code"],
-            lat=float(facility["lat"]),
-            lon=float(facility["lon"]),
-            admission_hours=facility["admission_hours"],
-            features=facility["features"],
-            place_type=item["place_type"],
-            free=int(item["free"]),
-            observed_at=datetime.fromisoformat(item["observed_at"]),
-            stale=bool(item["stale"]),
+            facility_id=str(facility.id),
+            name=facility.name,
+            region_code=facility.region_code,
+            lat=facility.lat,
+            lon=facility.lon,
+            admission_hours=facility.admission_hours,
+            features=facility.features,
+            place_type=item.place_type,
+            free=item.free,
+            observed_at=item.observed_at,
+            stale=item.stale,
             facility=facility,
         )
 
@@ -334,6 +334,6 @@ def _explain(
     )
 
 
-def candidates_from(items: Sequence[Mapping[str, Any]]) -> list[Candidate]:
+def candidates_from(items: Sequence[AvailabilityItem]) -> list[Candidate]:
     """Candidates from availability search items."""
     return [Candidate.from_availability(item) for item in items]

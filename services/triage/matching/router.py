@@ -6,16 +6,11 @@ from fastapi import Query
 from services.triage.audit.service import audited
 from services.triage.context import TriageContext
 from services.triage.matching import service
-from services.triage.matching.schemas import (
-    FacilitySummary,
-    Matches,
-    MatchItem,
-    Scope,
-    ScoreComponents,
-)
+from services.triage.matching.schemas import Matches, Scope
 from services.triage.matching.service import MatchQuery
 from services.triage.referrals.schemas import Point
 from shared.auth import CurrentPrincipal, authenticated_router
+from shared.contracts.matching import MatchItem, ScoreComponents
 from shared.errors import problem_responses
 
 router = authenticated_router(prefix="/api/v1/referrals", tags=["matching"])
@@ -61,7 +56,7 @@ async def referral_matches(
     return Matches(
         items=[
             MatchItem(
-                facility=FacilitySummary.model_validate(dict(m.candidate.facility)),
+                facility=m.candidate.facility,
                 place_type=m.candidate.place_type,
                 free=m.candidate.free,
                 distance_km=m.distance_km,

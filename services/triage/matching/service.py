@@ -59,8 +59,8 @@ async def origin_of(client: CapacityClient, referral: Referral) -> tuple[float, 
     if referral.near_lat is not None and referral.near_lon is not None:
         return referral.near_lat, referral.near_lon
     organisation = await client.organisation(referral.organisation_id)
-    if organisation and organisation.get("lat") is not None and organisation.get("lon") is not None:
-        return float(organisation["lat"]), float(organisation["lon"])
+    if organisation and organisation.lat is not None and organisation.lon is not None:
+        return organisation.lat, organisation.lon
     return None
 
 

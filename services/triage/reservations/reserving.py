@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.triage.capacity_client import (
     CapacityClient,
     CapacityUnavailable,
-    Hold,
     HoldEnded,
     UnknownFacility,
 )
@@ -38,6 +35,7 @@ from services.triage.reservations.schemas import ReservationIn, reservation_out
 from shared import metrics, reference
 from shared.auth import Principal
 from shared.care_rules import Screen
+from shared.contracts.capacity import FacilityRecord, HoldOut
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
 
@@ -55,8 +53,8 @@ class HeldPlace:
 
     reservation_id: uuid.UUID
     referral_id: uuid.UUID
-    hold: Hold
-    facility: dict[str, Any]
+    hold: HoldOut
+    facility: FacilityRecord
     place_type: str
     expires_at: datetime
     path: list[str]  # the referral's steps to `reserved`
@@ -162,11 +160,11 @@ async def hold_place(
     )
 
 
-def ensure_eligible(referral: Referral, facility: Mapping[str, Any], now: datetime) -> None:
+def ensure_eligible(referral: Referral, facility: FacilityRecord, now: datetime) -> None:
     """409 when the care rules refuse this location for the referral's patient, with a
     `detail` in Dutch that says why — from when it admits, whom it admits."""
     verdict = Screen(now=now, sex=referral.patient_sex, due_at=referral.due_at).assess(
-        facility["admission_hours"], facility["features"]
+        facility.admission_hours, facility.features
     )
     if not verdict.eligible:
         metrics.reservations.labels("refused").inc()
@@ -174,7 +172,7 @@ def ensure_eligible(referral: Referral, facility: Mapping[str, Any], now: dateti
             verdict.detail,
             extra={
                 "referral_status": referral.status,
-                "facility_id": str(facility["id"]),
+                "facility_id": str(facility.id),
                 "rules": [finding.rule for finding in verdict.refusals],
                 "admits_from": verdict.admits_from.isoformat() if verdict.admits_from else None,
             },
@@ -221,11 +219,11 @@ async def record(
             id=held.reservation_id,
             referral_id=referral.id,
             hold_id=held.hold.id,
-            facility_id=uuid.UUID(str(facility["id"])),
-            facility_name=facility["name"],
-            facility_organisation_id=uuid.UUID(str(facility["organisation_id"])),
-            facility_region_code=facility["region_code"],
-            own_region=facility["region_code"] in reference.covered_regions(referral.region_code),
+            facility_id=facility.id,
+            facility_name=facility.name,
+            facility_organisation_id=facility.organisation_id,
+            facility_region_code=facility.region_code,
+            own_region=facility.region_code in reference.covered_regions(referral.region_code),
             place_type=held.place_type,
             status="held",
             created_by=principal.sub,

@@ -1,0 +1,103 @@
+"""The capacity service's side of its seams: availability search, holds, and what other
+services read of a facility or an organisation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.schemas import check_place_type
+
+
+class FacilitySummary(BaseModel):
+    """A location as availability search and matching show it."""
+
+    id: uuid.UUID
+    name: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+    city: str
+    region_code: str
+    lat: float
+    lon: float
+    admission_hours: str
+    features: list[str]
+
+
+class AvailabilityItem(BaseModel):
+    """One place type at one location with its numbers now (`GET /api/v1/availability`)."""
+
+    facility: FacilitySummary
+    place_type: str
+    free: int
+    available: int
+    held: int
+    staffed: int
+    expected_available_24h: int | None
+    observed_at: datetime
+    stale: bool
+    distance_km: float | None
+    # The care rules for the patient searched for (`sex`, `due_at`); without them every
+    # place is eligible. `admits_from`: the next admission moment while it admits not now.
+    eligible: bool = True
+    refusals: list[str] = []
+    warnings: list[str] = []
+    admits_from: datetime | None = None
+
+
+class HoldIn(BaseModel):
+    """`POST /api/v1/holds`: hold one free place for a referral."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: uuid.UUID
+    place_type: str
+    referral_id: uuid.UUID
+    ttl_seconds: int = Field(
+        default=1800,
+        ge=10,
+        le=24 * 3600,
+        description="Seconds until the place returns by itself; at most "
+        "ZORGPLEK_HOLD_MAX_MINUTES and a short grace.",
+    )
+
+    @field_validator("place_type")
+    @classmethod
+    def _place_type(cls, value: str) -> str:
+        return check_place_type(value)
+
+
+class HoldOut(BaseModel):
+    """A hold as capacity answers it: created, committed or released."""
+
+    id: uuid.UUID
+    facility_id: uuid.UUID
+    place_type: str
+    referral_id: uuid.UUID
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+class FacilityRecord(BaseModel):
+    """What other services read of `GET /api/v1/facilities/{id}` (the answer has more)."""
+
+    id: uuid.UUID
+    name: str
+    organisation_id: uuid.UUID
+    region_code: str
+    admission_hours: str
+    features: list[str]
+
+
+class OrganisationRecord(BaseModel):
+    """What other services read of `GET /api/v1/organisations/{id}` (the answer has more):
+    its location is where matching measures distance from by default."""
+
+    id: uuid.UUID
+    name: str
+    lat: float | None
+    lon: float | None

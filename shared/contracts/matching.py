@@ -1,0 +1,38 @@
+"""Triage's answer for a referral's matches: each proposed place with its score."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from shared.contracts.capacity import FacilitySummary
+
+
+class ScoreComponents(BaseModel):
+    distance: float = Field(description="40 minus half a point per km.")
+    region: float = Field(description="20 own region; 10 same ROAZ region.")
+    freshness: float = Field(description="Up to 15 for a fresh report.")
+    preference: float = Field(description="15 when the client prefers this facility.")
+    capacity: float = Field(description="2 per free place, up to 10.")
+
+
+class MatchItem(BaseModel):
+    facility: FacilitySummary
+    place_type: str
+    free: int
+    distance_km: float | None
+    score: float = Field(description="0–100: the sum of the components.")
+    components: ScoreComponents
+    reasons: list[str] = Field(description='In Dutch, e.g. "3,2 km", "eigen regio".')
+    stale: bool
+    observed_at: datetime
+    eligible: bool = Field(
+        description="Whether the care rules allow this place for the patient; false only "
+        "when asked for with include_ineligible."
+    )
+    refusals: list[str] = Field(description="In Dutch: why the care rules refuse it.")
+    warnings: list[str] = Field(description="In Dutch: eligible, but check this first.")
+    admits_from: datetime | None = Field(
+        description="The next admission moment while the location does not admit now."
+    )
