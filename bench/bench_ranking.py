@@ -92,7 +92,7 @@ def main() -> None:
     items = availability_items(CANDIDATES, now)
     body = json.dumps({"items": items}).encode()
     candidates = candidates_from(Page[AvailabilityItem].model_validate_json(body).items)
-    ttl = {code: pt.ttl.total_seconds() for code, pt in reference.place_types().items()}
+    ttl = reference.ttl_seconds({})
     preferred = frozenset(item["facility"]["id"] for item in items[:5])
     declined = frozenset(item["facility"]["id"] for item in items[5:8])
     requests = {

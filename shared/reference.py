@@ -6,6 +6,7 @@ They are data, not code, so a region can extend them without a change elsewhere.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -63,6 +64,19 @@ def place_types() -> dict[str, PlaceType]:
         )
         for row in _rows("place_types.csv")
     }
+
+
+def ttl_seconds(overrides_hours: Mapping[str, float]) -> dict[str, float]:
+    """Each place type's report time-to-live in seconds — after it a report is stale: the
+    reference default, or an override in hours (`ZORGPLEK_STALE_TTL_HOURS`). The one rule
+    for capacity's staleness and triage's freshness score; unknown place types are
+    refused."""
+    unknown = set(overrides_hours) - set(place_types())
+    if unknown:
+        raise ValueError(f"ZORGPLEK_STALE_TTL_HOURS names unknown place types: {sorted(unknown)}")
+    ttls = {code: pt.ttl.total_seconds() for code, pt in place_types().items()}
+    ttls.update({code: hours * 3600 for code, hours in overrides_hours.items()})
+    return ttls
 
 
 @cache

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import reference
 from shared.proxies import Network, parse_networks
 
 # Secrets that appear in examples and tutorials; refused outside development.
@@ -82,6 +83,13 @@ class Settings(BaseSettings):
     # Time-to-live of a capacity report per place type in hours, overriding the defaults of
     # shared/data/place_types.csv, e.g. ZORGPLEK_STALE_TTL_HOURS='{"GGZ_CRISIS": 2}'.
     stale_ttl_hours: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("stale_ttl_hours")
+    @classmethod
+    def _stale_ttl_hours(cls, value: dict[str, float]) -> dict[str, float]:
+        reference.ttl_seconds(value)  # refuses unknown place types, for every service
+        return value
+
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     # Capacity batches (JSON or CSV): at most this many rows and bytes, applied and committed
     # this many rows at a time, so that no long transaction holds up the event relay.

@@ -11,7 +11,6 @@ from services.capacity.availability.router import router as availability_router
 from services.capacity.base import MIGRATIONS
 from services.capacity.capacity import service as capacity
 from services.capacity.capacity.router import router as capacity_router
-from services.capacity.capacity.staleness import ttl_seconds
 from services.capacity.demo_signin.router import router as demo_signin_router
 from services.capacity.facilities.router import router as facilities_router
 from services.capacity.fhir.router import public as fhir_public_router
@@ -46,7 +45,6 @@ async def _refresh_gauges(app: FastAPI) -> None:
 
 def component(settings: Settings) -> Component:
     """The capacity service, ready to be served alone or with the others."""
-    ttl_seconds(settings)  # fail fast on a misconfigured time-to-live
     interval = settings.sweep_interval_seconds
     startup = []
     if settings.demo:

@@ -6,7 +6,6 @@ are, and a filter narrows what they want."""
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from typing import Any
 from shared import reference
 from shared.auth import PROFESSIONAL_ROLES, Principal
 from shared.errors import Forbidden
+from shared.geo import distance_km
 
-EARTH_RADIUS_KM = 6371.0
 # What an API key needs to receive events at all: on the live stream, and through the
 # subscriptions it makes.
 EVENTS_SCOPE = "events:read"
@@ -87,16 +86,6 @@ class EventFilter:
                 if distance_km(self.near, (float(lat), float(lon))) > self.radius_km:
                     return False
         return True
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def types_or_none(values: Collection[str] | None) -> frozenset[str] | None:

@@ -12,13 +12,13 @@ from services.triage.matching.ranking import (
     Candidate,
     MatchRequest,
     Ranking,
-    distance_km,
     format_age,
     format_km,
     rank,
 )
 from shared.care_rules import AMSTERDAM
 from shared.contracts.capacity import FacilitySummary
+from shared.geo import EARTH_RADIUS_KM, distance_km
 
 ORIGIN = (52.3810, 4.6370)  # Haarlem
 TTL = {"GRZ": 12 * 3600.0}
@@ -29,7 +29,7 @@ MORNING = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # 10:00 in Amsterdam
 
 def north_of(km: float) -> tuple[float, float]:
     """A point `km` due north of the origin."""
-    return ORIGIN[0] + math.degrees(km / 6371.0088), ORIGIN[1]
+    return ORIGIN[0] + math.degrees(km / EARTH_RADIUS_KM), ORIGIN[1]
 
 
 def place(
@@ -240,4 +240,4 @@ def test_formats() -> None:
     assert format_age(12 * 60 + 5) == "gemeld 12 min geleden"
     assert format_age(3 * 3600) == "gemeld 3 uur geleden"
     assert format_age(3 * 86400) == "gemeld 3 dagen geleden"
-    assert distance_km(ORIGIN, *north_of(10)) == pytest.approx(10, abs=1e-6)
+    assert distance_km(ORIGIN, north_of(10)) == pytest.approx(10, abs=1e-6)

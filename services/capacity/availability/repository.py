@@ -19,18 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.capacity.capacity.models import CapacityReport, CapacityState
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
-
-EARTH_RADIUS_KM = 6371.0088
+from shared.geo import distance_km_sql
 
 
 def distance_km(lat: float, lon: float) -> ColumnElement[float]:
-    """SQL: great-circle (haversine) distance from (lat, lon) to the facility, in km."""
-    dlat = func.radians(Facility.lat - lat) / 2
-    dlon = func.radians(Facility.lon - lon) / 2
-    a = func.power(func.sin(dlat), 2) + func.cos(func.radians(literal(lat))) * func.cos(
-        func.radians(Facility.lat)
-    ) * func.power(func.sin(dlon), 2)
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(a, 1.0)))
+    """SQL: the distance in km from (lat, lon) to the facility (`shared.geo`)."""
+    return distance_km_sql((lat, lon), Facility.lat, Facility.lon)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,8 @@ from shared.settings import Settings
 
 
 def ttl_seconds(settings: Settings) -> dict[str, float]:
-    """Each place type's time-to-live in seconds: the reference default or the override."""
-    unknown = set(settings.stale_ttl_hours) - set(reference.place_types())
-    if unknown:
-        raise ValueError(f"ZORGPLEK_STALE_TTL_HOURS names unknown place types: {sorted(unknown)}")
-    ttls = {code: pt.ttl.total_seconds() for code, pt in reference.place_types().items()}
-    ttls.update({code: hours * 3600 for code, hours in settings.stale_ttl_hours.items()})
-    return ttls
+    """Each place type's time-to-live in seconds (`reference.ttl_seconds`)."""
+    return reference.ttl_seconds(settings.stale_ttl_hours)
 
 
 def is_stale(place_type: str, observed_at: datetime, now: datetime, settings: Settings) -> bool:

@@ -28,8 +28,7 @@ from datetime import datetime
 from shared import reference
 from shared.care_rules import ELIGIBLE, Screen, Verdict, when
 from shared.contracts.capacity import AvailabilityItem, FacilitySummary
-
-EARTH_RADIUS_KM = 6371.0088
+from shared.geo import distance_from
 
 DISTANCE_POINTS, DISTANCE_PENALTY_PER_KM = 40.0, 0.5
 OWN_REGION_POINTS, SAME_ROAZ_POINTS = 20.0, 10.0
@@ -120,18 +119,6 @@ class Ranking:
     excluded: dict[str, int]  # how many were filtered out, by rule
 
 
-def distance_km(origin: tuple[float, float], lat: float, lon: float) -> float:
-    """Great-circle (haversine) distance in km."""
-    lat0, lon0 = origin
-    dlat = math.radians(lat - lat0) / 2
-    dlon = math.radians(lon - lon0) / 2
-    a = (
-        math.sin(dlat) ** 2
-        + math.cos(math.radians(lat0)) * math.cos(math.radians(lat)) * math.sin(dlon) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
-
-
 def format_km(km: float) -> str:
     """Dutch notation: "3,2 km"."""
     return f"{km:.1f} km".replace(".", ",")
@@ -196,10 +183,7 @@ def rank(
     refused: list[Entry] = []
     place_type, declined, preferred = request.place_type, request.declined, request.preferred
     now_ts = now.timestamp()
-    if origin is not None:
-        lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
-        cos_lat0 = math.cos(lat0)
-    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
+    measure = distance_from(origin) if origin is not None else None
     considered = 0
     for c in candidates:
         considered += 1
@@ -228,13 +212,8 @@ def rank(
             if not request.include_ineligible:
                 continue
         km: float | None = None
-        if origin is not None:
-            lat = radians(c.lat)
-            a = (
-                sin((lat - lat0) / 2) ** 2
-                + cos_lat0 * cos(lat) * sin((radians(c.lon) - lon0) / 2) ** 2
-            )
-            km = 2 * EARTH_RADIUS_KM * asin(sqrt(a if a < 1.0 else 1.0))
+        if measure is not None:
+            km = measure(c.lat, c.lon)
             points = DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km
             if points > 0:
                 score += points

@@ -20,14 +20,6 @@ from services.triage.referrals.service import direct_booking
 from shared import reference
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden
-from shared.settings import Settings
-
-
-def ttl_seconds(settings: Settings) -> dict[str, float]:
-    """Each place type's report time-to-live, as the capacity service applies it."""
-    ttls = {code: pt.ttl.total_seconds() for code, pt in reference.place_types().items()}
-    ttls.update({code: hours * 3600 for code, hours in settings.stale_ttl_hours.items()})
-    return ttls
 
 
 def ensure_may_search(principal: Principal, referral: Referral, doing: str) -> None:
@@ -111,7 +103,11 @@ async def find(
         include_ineligible=query.include_ineligible,
     )
     ranking = rank(
-        candidates_from(items), request, now, ttl_seconds(ctx.settings), limit=query.limit
+        candidates_from(items),
+        request,
+        now,
+        reference.ttl_seconds(ctx.settings.stale_ttl_hours),
+        limit=query.limit,
     )
     if query.scope == "supraregional":
         await escalate(ctx.session, principal, query.referral_id, now)
