@@ -40,11 +40,17 @@ SERVED = _public_paths()
 OWNED = {path: names.pop() for path, names in SERVED.items() if len(names) == 1}
 
 
+NGINX_LOCATIONS = re.findall(
+    r"location\s+(=|~)?\s*(\S+)\s*\{(.*?)\}",
+    (ROOT / "deploy/nginx.conf").read_text(),
+    flags=re.S,
+)
+
+
 def nginx_target(path: str) -> str:
     """Where deploy/nginx.conf sends `path`: exact locations, then regex ones in order,
     then the `/` prefix; a `return` is answered by the proxy itself."""
-    text = (ROOT / "deploy/nginx.conf").read_text()
-    blocks = re.findall(r"location\s+(=|~)?\s*(\S+)\s*\{(.*?)\}", text, flags=re.S)
+    blocks = NGINX_LOCATIONS
 
     def target(body: str) -> str:
         proxied = re.search(r"proxy_pass\s+\$(\w+);", body)
@@ -77,10 +83,13 @@ def _ingress_rules() -> list[tuple[str, str, str]]:
     return rules
 
 
+INGRESS_RULES = _ingress_rules()
+
+
 def ingress_target(path: str) -> str:
     """Where the public Ingress sends `path`: an Exact match, else the longest Prefix
     match by whole path elements."""
-    rules = _ingress_rules()
+    rules = INGRESS_RULES
     for rule_path, kind, service in rules:
         if kind == "Exact" and rule_path == path:
             return service
@@ -125,5 +134,6 @@ def test_fhir_is_split_by_resource_type() -> None:
 
 def test_the_rules_tested_are_the_shipped_ones() -> None:
     # guards the parsers above against reading nothing
-    assert len(_ingress_rules()) > 10
+    assert len(INGRESS_RULES) > 10
+    assert len(NGINX_LOCATIONS) > 5
     assert nginx_target("/plekken") == "web"
