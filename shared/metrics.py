@@ -55,7 +55,8 @@ queue_oldest_wait = Gauge(
 )
 reservations = Counter(
     "zorgplek_reservations_total",
-    "Reservations by outcome (held, accepted, declined, expired, cancelled).",
+    "Reservations by outcome (held, accepted, declined, expired, released, cancelled; "
+    "conflict: none free; refused: the care rules refuse the place).",
     ["outcome"],
 )
 declines = Counter("zorgplek_declines_total", "Declined reservations by reason.", ["reason"])

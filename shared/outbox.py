@@ -27,6 +27,7 @@ EVENT_TYPES = frozenset(
         "reservation.accepted",
         "reservation.declined",
         "reservation.expired",
+        "reservation.released",
     }
 )
 

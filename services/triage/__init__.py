@@ -17,6 +17,7 @@ from services.triage.referrals.router import router as referrals_router
 from services.triage.reservations import expiry
 from services.triage.reservations.router import router as reservations_router
 from services.triage.stats.router import router as stats_router
+from services.triage.triagists.router import router as triagists_router
 from shared import fhir
 from shared.app import Component, Loop
 from shared.remote_keys import RemoteApiKeys
@@ -47,6 +48,7 @@ def component(settings: Settings) -> Component:
             stats_router,
             audit_router,
             fhir_router,
+            triagists_router,
         ],
         migrations=MIGRATIONS,
         api_key_resolver=RemoteApiKeys(settings),

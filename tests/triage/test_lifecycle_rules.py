@@ -31,9 +31,10 @@ LEGAL = {
     ("searching", "advised"): "advice after searching",
     ("searching", "cancelled"): "withdrawn while searching",
     ("reserved", "placed"): "the provider accepts",
-    ("reserved", "searching"): "the provider declines or the hold expires",
+    ("reserved", "searching"): "the provider declines, the hold expires or it is released",
     ("reserved", "cancelled"): "withdrawn while a place is held",
     ("placed", "handed_over"): "the patient is handed over",
+    ("placed", "cancelled"): "the patient died or was admitted elsewhere",
 }
 STATUSES = list(lifecycle.STATUSES)
 ROWS = [

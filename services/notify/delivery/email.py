@@ -77,6 +77,7 @@ def local_time(timestamp: str) -> str:
 
 def _referral_status(data: Mapping[str, Any], whose: str, place: str) -> tuple[str, str]:
     facility = data.get("facility_name") or "de zorgaanbieder"
+    at_facility = f" bij {data['facility_name']}" if data.get("facility_name") else ""
     status = data.get("status")
     texts = {
         "submitted": ("aanmelding ontvangen", f"{whose} voor een {place} is ontvangen."),
@@ -111,7 +112,7 @@ def _referral_status(data: Mapping[str, Any], whose: str, place: str) -> tuple[s
         ),
         "cancelled": (
             "aanmelding geannuleerd",
-            f"{whose} voor een {place} is geannuleerd.",
+            f"{whose} voor een {place}{at_facility} is geannuleerd.",
         ),
     }
     return texts.get(
@@ -161,6 +162,11 @@ def describe(
         return f"reservering afgewezen door {facility}", (
             f"{facility} heeft de reservering van een {place} afgewezen{why}. "
             "Er wordt verder gezocht naar een plaats."
+        )
+    if event_type == "reservation.released":
+        return f"reservering vrijgegeven ({facility})", (
+            f"De reservering van een {place} bij {facility} is vrijgegeven: de plaats is "
+            "niet meer gereserveerd. Er wordt verder gezocht naar een plaats."
         )
     if event_type == "reservation.expired":
         return "reservering verlopen", (

@@ -30,8 +30,8 @@ async def queue(
     cursor: Cursor = None,
 ) -> Page[QueueItem]:
     """Open referrals of the triagist's regions, most urgent first (by `due_at`), each with
-    its waiting time, time left, whether it is overdue, its assignee and the number of
-    declines so far."""
+    its waiting time, time left, whether it is overdue, its assignee (`claimable` when it
+    has none) and the number of declines so far."""
     after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await service.open_referrals(
         session,
@@ -54,6 +54,7 @@ async def queue(
                 waiting_seconds=waiting,
                 time_left_seconds=left,
                 overdue=overdue,
+                claimable=service.claimable(view),
             )
         )
     last = rows[limit - 1].referral if len(rows) > limit else None

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.audit.service import Trail
 from services.triage.queue import repository
-from services.triage.referrals import access
+from services.triage.referrals import access, lifecycle
 from services.triage.referrals.service import ReferralView, views
+from services.triage.triagists import service as triagists
 from shared import metrics, reference
 from shared.auth import Principal
 from shared.errors import Forbidden
@@ -31,6 +32,7 @@ async def open_referrals(
     """The queue of the triagist's regions (narrowed to `region` when given), ordered by
     `due_at`."""
     access.ensure_role(principal, "triagist", doing="work the queue")
+    await triagists.note_at_work(session, principal, datetime.now(UTC))
     regions = access.triagist_regions(principal)
     if region is not None:
         wanted = reference.covered_regions(region)
@@ -42,6 +44,11 @@ async def open_referrals(
     )
     trail.about(*(r.id for r in rows))
     return await views(session, rows)
+
+
+def claimable(view: ReferralView) -> bool:
+    """Whether a triagist may take the case now: no one has it, and it is still open."""
+    return view.referral.assignee is None and view.referral.status in lifecycle.CLAIMABLE
 
 
 def timing(view: ReferralView, now: datetime) -> tuple[int, int, bool]:

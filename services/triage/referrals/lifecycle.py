@@ -5,9 +5,9 @@ transaction, writes the timeline entry (who, when, from, to, why), the
 
     submitted → in_triage → searching → reserved → placed → handed_over
     submitted → reserved                      (direct booking of ELV places)
-    reserved  → searching                     (declined or expired)
+    reserved  → searching                     (declined, expired or released)
     in_triage | searching → advised           (no admission; the referrer keeps the case)
-    submitted | in_triage | searching | reserved → cancelled
+    submitted | in_triage | searching | reserved | placed → cancelled
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "in_triage": frozenset({"searching", "advised", "cancelled"}),
     "searching": frozenset({"reserved", "advised", "cancelled"}),
     "reserved": frozenset({"placed", "searching", "cancelled"}),
-    "placed": frozenset({"handed_over"}),
+    "placed": frozenset({"handed_over", "cancelled"}),
     "handed_over": frozenset(),
     "advised": frozenset(),
     "cancelled": frozenset(),

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.triage.base import Base
 
 OPEN_STATUSES = ("submitted", "in_triage", "searching", "reserved")
-RESERVATION_STATUSES = ("held", "accepted", "declined", "expired", "cancelled")
+RESERVATION_STATUSES = ("held", "accepted", "declined", "expired", "cancelled", "released")
 # A reservation that holds a place or has taken it: one per referral at most.
 LIVE_RESERVATION = ("held", "accepted")
 
@@ -54,6 +54,8 @@ class Referral(Base):
     preferred_facility_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
     planned_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The referring practice's own case number; never a BSN.
+    reference: Mapped[str | None] = mapped_column(String(30), index=True)
     # The referrer's organisation owns the referral; it keeps it when advice closes it.
     organisation_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     created_by: Mapped[str] = mapped_column(String(255))
@@ -124,6 +126,8 @@ class Reservation(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[str] = mapped_column(String(255))
     created_by_name: Mapped[str] = mapped_column(String(255))
+    # Booked by the referrer itself (ELV), not by a triagist: the referrer may release it.
+    direct_booking: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

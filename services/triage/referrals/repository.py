@@ -39,10 +39,11 @@ async def list_page(
     scope: Visibility,
     *,
     statuses: Collection[str],
+    reference: str | None = None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[Referral]:
-    """Visible referrals, newest first."""
+    """Visible referrals, newest first; only those with `reference` when given."""
     query = (
         select(Referral)
         .where(referral_visible(scope))
@@ -51,6 +52,8 @@ async def list_page(
     )
     if statuses:
         query = query.where(Referral.status.in_(statuses))
+    if reference is not None:
+        query = query.where(Referral.reference == reference)
     if after is not None:
         query = query.where(tuple_(Referral.created_at, Referral.id) < tuple_(*after))
     return list((await session.scalars(query)).all())

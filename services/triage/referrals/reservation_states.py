@@ -1,5 +1,6 @@
 """A reservation is `held` until it ends exactly once: `accepted` by the provider,
-`declined` with a reason, `expired` unanswered, or `cancelled` with its referral."""
+`declined` with a reason, `expired` unanswered, `released` by whoever booked it (to try
+another place), or `cancelled` with its referral."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from services.triage.referrals.models import Reservation
 from shared import metrics
 from shared.errors import Conflict
 
-ENDINGS = frozenset({"accepted", "declined", "expired", "cancelled"})
+ENDINGS = frozenset({"accepted", "declined", "expired", "released", "cancelled"})
 DECLINE_REASONS = ("no_staff", "care_too_complex", "features_missing", "patient_refused", "other")
 
 
 class ReservationEnded(Conflict):
-    """The reservation was already answered, expired or cancelled."""
+    """The reservation was already answered, expired, released or cancelled."""
 
     def __init__(self, reservation: Reservation) -> None:
         super().__init__(

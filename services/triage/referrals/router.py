@@ -12,6 +12,7 @@ from services.triage.capacity_client import CapacityApi
 from services.triage.referrals import service
 from services.triage.referrals.schemas import (
     AdviceIn,
+    AssignIn,
     CancelIn,
     ReferralIn,
     ReferralOut,
@@ -72,14 +73,25 @@ async def list_referrals(
     session: DbSession,
     trail: Annotated[Trail, audited("list")],
     status: Annotated[list[Status] | None, Query(description="Repeat for several.")] = None,
+    reference: Annotated[
+        str | None,
+        Query(min_length=1, max_length=30, description="The practice's own case number."),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ReferralOut]:
     """Referrals the caller may see, newest first: a referrer its organisation's, a
-    triagist those of its regions, a provider those it holds a reservation for."""
+    triagist those of its regions, a provider those it holds a reservation for. Narrowed
+    by `status` and by `reference`, the practice's own case number (exact)."""
     after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
     rows = await service.list_page(
-        session, trail, principal, statuses=status or [], after=after, limit=limit + 1
+        session,
+        trail,
+        principal,
+        statuses=status or [],
+        reference=reference.strip() if reference else None,
+        after=after,
+        limit=limit + 1,
     )
     items = [_out(v) for v in rows[:limit]]
     last = items[-1] if len(rows) > limit else None
@@ -184,6 +196,28 @@ async def cancel_referral(
     session: DbSession,
     client: CapacityApi,
 ) -> ReferralOut:
-    """Cancel the referral (`cancelled`), releasing a held place first. The referrer or the
-    referral's triagist."""
-    return _out(await service.cancel(session, principal, client, referral_id, body.reason))
+    """Cancel the referral (`cancelled`) with a `reason` (required) and optionally a
+    `reason_code`, releasing a held place first. Also a placed referral (the patient died,
+    or was admitted elsewhere): the provider is told. The referrer or the referral's
+    triagist."""
+    return _out(
+        await service.cancel(session, principal, client, referral_id, body.reason, body.reason_code)
+    )
+
+
+@router.post(
+    "/{referral_id}/assign",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[audited("assign")],
+)
+async def assign_referral(
+    referral_id: uuid.UUID,
+    body: AssignIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> ReferralOut:
+    """Hand the case back to the queue (`{"assignee": null}`) or to another triagist of the
+    referral's region (`{"assignee": "<sub>"}`, one of `GET /api/v1/triagists`). Any
+    triagist of the region; both steps are in the timeline (`unassign`, `assign`)."""
+    return _out(await service.assign(session, principal, referral_id, body.assignee))

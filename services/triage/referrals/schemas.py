@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from services.triage.referrals.bsn import refuse_bsn
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared import reference
-from shared.schemas import Latitude, Longitude, Text
+from shared.schemas import Latitude, Line, Longitude, Text
 
 Urgency = Literal["acute", "urgent", "soon", "planned"]
 Sex = Literal["female", "male", "other", "unknown"]
@@ -53,13 +53,24 @@ def check_birth_year(year: int) -> int:
     return year
 
 
+def not_blank(value: str) -> str:
+    """Text without its surrounding spaces, refused when nothing is left."""
+    value = value.strip()
+    if not value:
+        raise ValueError("may not be empty")
+    return value
+
+
 PlaceTypeCode = Annotated[str, AfterValidator(check_place_type)]
-RegionCode = Annotated[str, AfterValidator(check_region)]
-FreeText = Annotated[
-    Text,
-    StringConstraints(strip_whitespace=True, min_length=1),
+# The referring practice's own case number: short, and never a BSN (as `notes`).
+Reference = Annotated[
+    Line,
+    AfterValidator(not_blank),
+    StringConstraints(max_length=30),
     AfterValidator(refuse_bsn),
 ]
+RegionCode = Annotated[str, AfterValidator(check_region)]
+FreeText = Annotated[Text, AfterValidator(not_blank), AfterValidator(refuse_bsn)]
 
 
 class Patient(BaseModel):
@@ -104,6 +115,13 @@ class ReferralIn(BaseModel):
         ]
         | None
     ) = Field(default=None, description="Short notes; never a name or BSN.")
+    reference: Reference | None = Field(
+        default=None,
+        description="The practice's own case number (at most 30 characters; never a BSN).",
+    )
+
+
+CancelReason = Literal["no_place_found", "patient_deceased", "placed_elsewhere", "other"]
 
 
 class AdviceIn(BaseModel):
@@ -115,7 +133,19 @@ class AdviceIn(BaseModel):
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[FreeText, StringConstraints(max_length=500)]
+    reason: Annotated[FreeText, StringConstraints(max_length=500)] = Field(
+        description="Why, in a few words; required."
+    )
+    reason_code: CancelReason | None = None
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+        description="The `sub` of a triagist of the referral's region, or null to hand the "
+        "case back to the queue."
+    )
 
 
 class Person(BaseModel):
@@ -149,6 +179,7 @@ class ReferralOut(BaseModel):
     preferred_facility_ids: list[uuid.UUID]
     planned_date: date | None
     notes: str | None
+    reference: str | None = Field(description="The practice's own case number.")
     organisation_id: uuid.UUID
     created_by: Person
     assignee: Person | None
@@ -204,6 +235,7 @@ def referral_out(referral: Referral, reservation: Reservation | None, declines: 
         preferred_facility_ids=list(referral.preferred_facility_ids),
         planned_date=referral.planned_date,
         notes=referral.notes,
+        reference=referral.reference,
         organisation_id=referral.organisation_id,
         created_by=Person(id=referral.created_by, name=referral.created_by_name),
         assignee=Person(id=referral.assignee, name=referral.assignee_name or referral.assignee)

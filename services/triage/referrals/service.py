@@ -18,6 +18,7 @@ from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from services.triage.referrals.reservation_states import finish
 from services.triage.referrals.schemas import ReferralIn
+from services.triage.triagists import service as triagists
 from shared import reference
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, Invalid
@@ -82,6 +83,7 @@ async def submit(
         preferred_facility_ids=list(dict.fromkeys(data.preferred_facility_ids)),
         planned_date=data.planned_date,
         notes=data.notes or None,
+        reference=data.reference,
         organisation_id=principal.org,
         created_by=principal.sub,
         created_by_name=principal.name,
@@ -121,13 +123,20 @@ async def list_page(
     principal: Principal,
     *,
     statuses: Sequence[str],
+    reference: str | None = None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[ReferralView]:
-    """The referrals the caller may see, newest first."""
+    """The referrals the caller may see, newest first; those with the practice's own case
+    number `reference` when given."""
     access.ensure_role(principal, *access.READERS, doing="read referrals")
     rows = await repository.list_page(
-        session, access.visibility(principal), statuses=statuses, after=after, limit=limit
+        session,
+        access.visibility(principal),
+        statuses=statuses,
+        reference=reference,
+        after=after,
+        limit=limit,
     )
     trail.about(*(r.id for r in rows))
     return await views(session, rows)
@@ -165,6 +174,8 @@ async def claim(
     referral = await _for_triagist(session, principal, referral_id, "claim referrals")
     if referral.status not in lifecycle.CLAIMABLE:
         raise lifecycle.IllegalTransition(referral.status, "in_triage")
+    now = now or datetime.now(UTC)
+    await triagists.note_at_work(session, principal, now)
     if referral.assignee == principal.sub:
         return await view(session, referral)
     if referral.assignee is not None:
@@ -172,7 +183,6 @@ async def claim(
             f"{referral.assignee_name} already handles this referral.",
             extra={"referral_status": referral.status, "assignee": referral.assignee},
         )
-    now = now or datetime.now(UTC)
     referral.assignee, referral.assignee_name = principal.sub, principal.name
     actor = Actor.of(principal)
     if referral.status == "submitted":
@@ -182,6 +192,58 @@ async def claim(
     else:
         referral.updated_at = now
         await lifecycle.note(session, referral, actor, "claim", at=now)
+    return await view(session, referral)
+
+
+def _person(sub: str | None, name: str | None) -> dict[str, str] | None:
+    return {"id": sub, "name": name or sub} if sub else None
+
+
+async def assign(
+    session: AsyncSession,
+    principal: Principal,
+    referral_id: uuid.UUID,
+    assignee: str | None,
+    *,
+    now: datetime | None = None,
+) -> ReferralView:
+    """Hand the case back to the queue (`assignee` None) or to a triagist of the same region
+    whom Zorgplek has seen at work. Any triagist of the region may: one going off shift, or
+    a colleague sharing out the work. A submitted referral given to someone is `in_triage`."""
+    referral = await _for_triagist(session, principal, referral_id, "assign referrals")
+    if referral.status not in lifecycle.CLAIMABLE:
+        raise lifecycle.IllegalTransition(referral.status, "in_triage")
+    now = now or datetime.now(UTC)
+    await triagists.note_at_work(session, principal, now)
+    previous = _person(referral.assignee, referral.assignee_name)
+    if assignee is None:
+        if referral.assignee is None:
+            return await view(session, referral)
+        referral.assignee = referral.assignee_name = None
+        referral.updated_at = now
+        detail = {"assignee": None, "previous": previous}
+        await lifecycle.note(session, referral, Actor.of(principal), "unassign", detail, at=now)
+        return await view(session, referral)
+    colleague = await triagists.colleague(session, assignee, referral.region_code)
+    if colleague is None:
+        raise Invalid(
+            f"No triagist of region {referral.region_code} with this id has worked in "
+            "Zorgplek; they appear once they have opened the queue.",
+            loc=["body", "assignee"],
+            msg="not a known triagist of the referral's region",
+        )
+    if referral.assignee == colleague.sub:
+        return await view(session, referral)
+    referral.assignee, referral.assignee_name = colleague.sub, colleague.name
+    referral.updated_at = now
+    detail = {"assignee": _person(colleague.sub, colleague.name), "previous": previous}
+    actor = Actor.of(principal)
+    if referral.status == "submitted":
+        await lifecycle.transition(
+            session, referral, "in_triage", actor=actor, action="assign", detail=detail, at=now
+        )
+    else:
+        await lifecycle.note(session, referral, actor, "assign", detail, at=now)
     return await view(session, referral)
 
 
@@ -235,9 +297,12 @@ async def cancel(
     client: CapacityClient,
     referral_id: uuid.UUID,
     reason: str,
+    reason_code: str | None = None,
 ) -> ReferralView:
-    """Cancel the referral, releasing any held place first. The referrer or the
-    referral's triagist may."""
+    """Cancel the referral, releasing a held place first; also once placed (the patient
+    died or was admitted elsewhere): the provider that admitted it is told by the event,
+    and its capacity numbers stay its own to report. The referrer or the referral's
+    triagist may."""
     access.ensure_role(principal, "triagist", "referrer", doing="cancel a referral")
     referral = await access.visible_referral(session, principal, referral_id, lock=True)
     lifecycle.ensure_path(referral.status, ["cancelled"])
@@ -247,24 +312,27 @@ async def cancel(
         access.ensure_assignee(principal, referral, "cancel it")
     now = datetime.now(UTC)
     actor = Actor.of(principal)
-    held = await repository.lock_live(session, referral.id)
-    if held is not None:
+    live = await repository.lock_live(session, referral.id)
+    if live is not None and live.status == "held":
         try:
-            await client.release(held.hold_id)
+            await client.release(live.hold_id)
         except HoldEnded as exc:
             raise Conflict(
                 "The provider has already admitted the patient to this place.",
                 extra={"referral_status": referral.status, "hold_status": exc.hold_status},
             ) from exc
-        finish(held, "cancelled", actor=actor, at=now, note=reason)
+        finish(live, "cancelled", actor=actor, at=now, note=reason)
+    detail = {"reason": reason}
+    if reason_code is not None:
+        detail["reason_code"] = reason_code
     await lifecycle.transition(
         session,
         referral,
         "cancelled",
         actor=actor,
         action="cancel",
-        detail={"reason": reason},
-        reservation=held,
+        detail=detail,
+        reservation=live,
         at=now,
     )
     return await view(session, referral)

@@ -1,4 +1,4 @@
-"""The outbox events of reservations: `reservation.held|accepted|declined|expired`, with
+"""The outbox events of reservations: `reservation.held|accepted|declined|expired|released`, with
 the same thin data and audience as the referral's own events."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ async def publish_reservation(
     reservation: Reservation,
     from_status: str | None,
 ) -> None:
-    """`reservation.held|accepted|declined|expired`, in the caller's transaction."""
+    """`reservation.held|accepted|declined|expired|released`, in the caller's transaction."""
     await publish(
         session,
         Event(

@@ -1,4 +1,4 @@
-"""How a held reservation ends — accepted, declined or expired — in the caller's
+"""How a held reservation ends — accepted, declined, expired or released — in the caller's
 transaction: the reservation, its referral's status and timeline, and the outcome's event."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ OUTCOME_EVENTS = {
     "accepted": "reservation.accepted",
     "declined": "reservation.declined",
     "expired": "reservation.expired",
+    "released": "reservation.released",
 }
 
 

@@ -88,16 +88,20 @@ def path_to_reserved(status: str) -> list[str]:
     raise IllegalTransition(status, "reserved")
 
 
+def books_directly(principal: Principal, referral: Referral) -> bool:
+    """The referrer books a direct-bookable place itself (and may release it itself)."""
+    return (
+        access.owns(principal, referral)
+        and reference.place_types()[referral.place_type].direct_booking
+    )
+
+
 def ensure_may_reserve(principal: Principal, referral: Referral) -> list[str]:
     """The referrer books a direct-bookable place itself; otherwise the triagist who
     claimed the referral reserves. Returns the steps to `reserved`."""
     ensure_may_search(principal, referral, "reserve places")
     path = path_to_reserved(referral.status)
-    direct = (
-        access.owns(principal, referral)
-        and reference.place_types()[referral.place_type].direct_booking
-    )
-    if not direct:
+    if not books_directly(principal, referral):
         access.ensure_assignee(principal, referral, "reserve a place")
     return path
 
@@ -228,6 +232,7 @@ async def record(
             status="held",
             created_by=principal.sub,
             created_by_name=principal.name,
+            direct_booking=books_directly(principal, referral),
             created_at=now,
             expires_at=held.expires_at,
         ),

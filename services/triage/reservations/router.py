@@ -8,9 +8,10 @@ from services.triage.audit.service import Trail, audited
 from services.triage.base import Idempotency
 from services.triage.capacity_client import CapacityApi
 from services.triage.context import TriageContext
-from services.triage.reservations import answers, reads, reserving
+from services.triage.reservations import answers, reads, release, reserving
 from services.triage.reservations.schemas import (
     DeclineIn,
+    ReleaseIn,
     ReservationIn,
     ReservationOut,
     ReservationStatus,
@@ -136,5 +137,28 @@ async def decline_reservation(
     note: the place is released and the referral goes back to `searching`."""
     reservation, referral = await answers.decline(
         session, trail, principal, client, reservation_id, body.reason_code, body.note
+    )
+    return reservation_out(reservation, referral.status)
+
+
+@router.post(
+    "/reservations/{reservation_id}/release",
+    response_model=ReservationOut,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
+async def release_reservation(
+    reservation_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    client: CapacityApi,
+    trail: Annotated[Trail, audited("release")],
+    body: ReleaseIn | None = None,
+) -> ReservationOut:
+    """Give a held place back to try another: reservation `released`, the place free again,
+    the referral back to `searching` (the place may be proposed again). An optional
+    `reason` goes into the timeline. The referral's triagist (after claiming it); its
+    referrer for a place it booked directly."""
+    reservation, referral = await release.release(
+        session, trail, principal, client, reservation_id, body.reason if body else None
     )
     return reservation_out(reservation, referral.status)

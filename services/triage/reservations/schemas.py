@@ -8,7 +8,7 @@ from services.triage.referrals.models import Reservation
 from services.triage.referrals.schemas import FreeText, Person, Status
 
 ReasonCode = Literal["no_staff", "care_too_complex", "features_missing", "patient_refused", "other"]
-ReservationStatus = Literal["held", "accepted", "declined", "expired", "cancelled"]
+ReservationStatus = Literal["held", "accepted", "declined", "expired", "released", "cancelled"]
 
 
 class ReservationIn(BaseModel):
@@ -31,6 +31,14 @@ class DeclineIn(BaseModel):
     note: Annotated[FreeText, StringConstraints(max_length=500)] | None = None
 
 
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[FreeText, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="Why, for the timeline; optional."
+    )
+
+
 class ReservationOut(BaseModel):
     id: uuid.UUID
     referral_id: uuid.UUID
@@ -42,6 +50,7 @@ class ReservationOut(BaseModel):
     status: ReservationStatus
     created_at: datetime
     created_by: Person
+    direct_booking: bool = Field(description="Booked by the referrer itself, not a triagist.")
     expires_at: datetime
     decided_at: datetime | None
     reason_code: ReasonCode | None
@@ -60,6 +69,7 @@ def reservation_out(reservation: Reservation, referral_status: str) -> Reservati
         status=reservation.status,
         created_at=reservation.created_at,
         created_by=Person(id=reservation.created_by, name=reservation.created_by_name),
+        direct_booking=reservation.direct_booking,
         expires_at=reservation.expires_at,
         decided_at=reservation.decided_at,
         reason_code=reservation.reason_code,

@@ -1,0 +1,10 @@
+from pydantic import BaseModel
+
+
+class Colleague(BaseModel):
+    id: str
+    name: str
+
+
+class Colleagues(BaseModel):
+    items: list[Colleague]
