@@ -246,7 +246,7 @@ async def test_advice_closes_and_the_referrer_keeps_the_case(
         ("in_triage", "POST", "handover", None, "in_triage"),
         ("reserved", "POST", "advice", {"advice": "Thuis blijven."}, "reserved"),
         ("cancelled", "POST", "claim", None, "cancelled"),
-        ("placed", "POST", "cancel", {"reason": "x"}, "placed"),
+        ("placed", "POST", "advice", {"advice": "Thuis blijven."}, "placed"),
         ("reserved", "POST", "reservations", "facility", "reserved"),
         ("placed", "GET", "matches", None, "placed"),
     ],
