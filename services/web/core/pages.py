@@ -123,7 +123,7 @@ async def _viewer(request: Request) -> Viewer | None:
     try:
         principal = principal_of(await api.get("/api/v1/session"))
     except ApiError as exc:
-        if exc.status != 401:
+        if exc.status not in (401, 403):  # else the APIs cannot answer just now
             raise
         session.sign_out()
         return None
