@@ -35,6 +35,11 @@ def check_text(value: str) -> str:
     return value
 
 
+def blank_is_none(value: object) -> object:
+    """For optional text: an empty or blank string means "none" (a cleared form field)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 Line = Annotated[str, AfterValidator(check_line)]
 """Every single-line text of an input: names, labels, addresses, references, targets."""
 

@@ -27,3 +27,16 @@ def ensure_provider_of(
         raise NotFound(f"No such {thing}.")
     if not principal.allows(scope):
         raise Forbidden(f"This API key lacks the scope '{scope}'.")
+
+
+def ensure_member_of(principal: Principal, organisation_id: uuid.UUID) -> None:
+    """Let through an admin, or the organisation's own people: its providers, referrers and
+    triagists (an API key needs `facilities:write`); another organisation's is 404."""
+    if principal.has("admin") and principal.via == "jwt":
+        return
+    if not principal.has("provider", "referrer", "triagist"):
+        raise Forbidden("Only the organisation's own people may change it.")
+    if not principal.belongs_to(organisation_id):
+        raise NotFound("No such organisation.")
+    if not principal.allows("facilities:write"):
+        raise Forbidden("This API key lacks the scope 'facilities:write'.")

@@ -9,27 +9,30 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity import service as capacity
 from services.capacity.capacity.models import CapacityReport
 from services.capacity.capacity.schemas import CapacityReportIn
 from services.capacity.facilities.models import Facility
+from services.capacity.facilities.schemas import CONTACT_FIELDS
 from services.capacity.organisations.models import Organisation
+from shared import phone
 from shared.auth import Principal, issue_token
 from shared.settings import Settings
 
 HISTORY_DAYS = 7
 HISTORY_STEP = timedelta(hours=2)
-ORGANISATION_FIELDS = ("name", "kind", "agb_code", "ura", "city", "lat", "lon")
+ORGANISATION_FIELDS = ("name", "kind", "agb_code", "ura", "city", "lat", "lon", "phone")
 NAMESPACE = uuid.UUID("0f6b1a52-43c4-4d3a-9d43-5a1e0c7d2b11")
 
 
@@ -126,21 +129,36 @@ async def _backfill_history(
         await session.execute(insert(CapacityReport), rows)
 
 
+def _insert_or_fill(table: type[Organisation] | type[Facility], fields: Sequence[str]) -> Insert:
+    """Insert a demo row; one loaded before keeps what it has and gains only the contact
+    fields it lacks (an edit made since is kept)."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={
+            field: func.coalesce(getattr(table, field), statement.excluded[field])
+            for field in fields
+        },
+    )
+
+
 async def load(session: AsyncSession, settings: Settings) -> None:
     """Load the demo into the capacity schema."""
     demo = data()
     for org in demo["organisations"]:
         values = {k: v for k, v in org.items() if k in ORGANISATION_FIELDS}
+        values["phone"] = phone.normalise(values["phone"])
         await session.execute(
-            insert(Organisation).values(id=demo_id(org["key"]), **values).on_conflict_do_nothing()
+            _insert_or_fill(Organisation, ("phone",)).values(id=demo_id(org["key"]), **values)
         )
     now = datetime.now(UTC)
     for fac in demo["facilities"]:
         values = {k: v for k, v in fac.items() if k not in ("key", "organisation", "capacity")}
+        values["phone"] = phone.normalise(values["phone"])
         await session.execute(
-            insert(Facility)
-            .values(id=demo_id(fac["key"]), organisation_id=demo_id(fac["organisation"]), **values)
-            .on_conflict_do_nothing()
+            _insert_or_fill(Facility, CONTACT_FIELDS).values(
+                id=demo_id(fac["key"]), organisation_id=demo_id(fac["organisation"]), **values
+            )
         )
         provider = Principal(
             sub="demo-loader",

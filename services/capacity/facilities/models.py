@@ -24,6 +24,12 @@ class Facility(Base):
     place_types: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     features: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     admission_hours: Mapped[str] = mapped_column(String(8))
+    # How to reach it: the address, the admissions number (E.164) and how to call after
+    # hours ("na 22:00 via de avonddienst").
+    street: Mapped[str | None] = mapped_column(String(100))
+    house_number: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    contact_note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     identifiers: Mapped[list["FacilityIdentifier"]] = relationship(

@@ -2,13 +2,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+from shared.phone import OptionalPhoneNumber
 from shared.schemas import (
     Latitude,
     Line,
     Longitude,
     Postcode,
+    blank_is_none,
     check_feature,
     check_place_type,
     check_region,
@@ -16,6 +25,39 @@ from shared.schemas import (
 
 AdmissionHours = Literal["24/7", "office"]
 MAX_IDENTIFIERS = 20
+CONTACT_FIELDS = ("street", "house_number", "phone", "contact_note")
+
+Street = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# "12", "12a", "12 A", "12-14", "12 bis", "12-1 hs": a number, then at most two short parts.
+HouseNumber = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=16,
+        pattern=r"^[1-9][0-9]{0,4}(?:[ /-]?[A-Za-z0-9]{1,4}){0,2}$",
+    ),
+]
+ContactNote = Annotated[
+    Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+
+
+class Contacts(BaseModel):
+    """How to reach a location. All optional; a blank value means none."""
+
+    street: Annotated[Street | None, BeforeValidator(blank_is_none)] = None
+    house_number: Annotated[HouseNumber | None, BeforeValidator(blank_is_none)] = Field(
+        default=None, description='With any addition: "12", "12a", "12-14", "12 bis".'
+    )
+    phone: OptionalPhoneNumber = Field(
+        default=None,
+        description="The admissions number, a Dutch phone number as people write it "
+        '("023 531 2000", "+31 6 12345678"); answered in E.164 ("+31235312000").',
+    )
+    contact_note: Annotated[ContactNote | None, BeforeValidator(blank_is_none)] = Field(
+        default=None,
+        description='How to reach it when it matters, e.g. "na 22:00 via de avonddienst".',
+    )
 
 
 class Identifier(BaseModel):
@@ -40,7 +82,7 @@ def _distinct_identifiers(value: list[Identifier]) -> list[Identifier]:
     return sorted(value, key=lambda i: (i.system, i.value))
 
 
-class FacilityIn(BaseModel):
+class FacilityIn(Contacts):
     model_config = ConfigDict(extra="forbid")
 
     organisation_id: uuid.UUID
@@ -90,13 +132,17 @@ class FacilityOut(BaseModel):
     place_types: list[str]
     features: list[str]
     admission_hours: str
+    street: str | None
+    house_number: str | None
+    phone: str | None
+    contact_note: str | None
     identifiers: list[Identifier]
     created_at: datetime
 
 
-class FacilityPatch(BaseModel):
-    """A change to a facility: only the fields given change; `identifiers` replaces the
-    whole list."""
+class FacilityPatch(Contacts):
+    """A change to a facility: only the fields given change (null or "" clears a contact);
+    `identifiers` replaces the whole list."""
 
     model_config = ConfigDict(extra="forbid")
 

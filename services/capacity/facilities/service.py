@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.capacity.access import ensure_provider_of
 from services.capacity.facilities import repository
 from services.capacity.facilities.models import Facility, FacilityIdentifier
-from services.capacity.facilities.schemas import FacilityIn, FacilityPatch, Identifier
+from services.capacity.facilities.schemas import (
+    CONTACT_FIELDS,
+    FacilityIn,
+    FacilityPatch,
+    Identifier,
+)
 from services.capacity.organisations import repository as organisations
 from shared import reference
 from shared.auth import Principal
@@ -79,6 +84,10 @@ async def update(
         thing="facility",
         admin_may=True,
     )
+    for field in CONTACT_FIELDS:
+        if field in data.model_fields_set:
+            setattr(facility, field, getattr(data, field))
+    await session.flush()
     if data.identifiers is not None:
         pairs = await _check_free(session, data.identifiers, facility.id)
         try:

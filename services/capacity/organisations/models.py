@@ -19,6 +19,7 @@ class Organisation(Base):
     city: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

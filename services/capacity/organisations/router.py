@@ -13,6 +13,7 @@ from services.capacity.organisations.schemas import (
     OrganisationIn,
     OrganisationKind,
     OrganisationOut,
+    OrganisationPatch,
 )
 from shared.auth import Admin, AnyRole, CurrentPrincipal, ServiceCaller, authenticated_router
 from shared.db import DbSession
@@ -61,6 +62,23 @@ async def get_organisation(
 ) -> OrganisationOut:
     """One organisation."""
     return OrganisationOut.model_validate(await service.get(session, organisation_id))
+
+
+@router.patch(
+    "/{organisation_id}",
+    response_model=OrganisationOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def update_organisation(
+    organisation_id: uuid.UUID,
+    body: OrganisationPatch,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> OrganisationOut:
+    """Change an organisation's phone (an admin, or the organisation's own providers,
+    referrers and triagists). Only the fields sent change."""
+    organisation = await service.update(session, principal, organisation_id, body)
+    return OrganisationOut.model_validate(organisation)
 
 
 @router.post(

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.phone import OptionalPhoneNumber
 from shared.schemas import Latitude, Line, Longitude
 
 OrganisationKind = Literal["vvt", "ggz", "hospital", "gp", "hap", "rap", "other"]
@@ -33,6 +34,20 @@ class OrganisationIn(BaseModel):
     city: Annotated[Line, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
+    phone: OptionalPhoneNumber = Field(
+        default=None,
+        description='A Dutch phone number as people write it ("023 531 2000"); answered in '
+        'E.164 ("+31235312000").',
+    )
+
+
+class OrganisationPatch(BaseModel):
+    """A change to an organisation's contact: only the fields given change; null or ""
+    clears the phone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: OptionalPhoneNumber = None
 
 
 class OrganisationOut(BaseModel):
@@ -46,6 +61,7 @@ class OrganisationOut(BaseModel):
     city: str | None
     lat: float | None
     lon: float | None
+    phone: str | None
     created_at: datetime
 
 

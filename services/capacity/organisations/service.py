@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.capacity.access import ensure_provider_of
+from services.capacity.access import ensure_member_of, ensure_provider_of
 from services.capacity.organisations import repository
 from services.capacity.organisations.models import ApiKey, Organisation
-from services.capacity.organisations.schemas import ApiKeyIn, OrganisationIn
+from services.capacity.organisations.schemas import ApiKeyIn, OrganisationIn, OrganisationPatch
 from shared import audit
 from shared.auth import API_KEY_PREFIX, Principal, hash_api_key, new_api_key
 from shared.errors import Forbidden, NotFound
@@ -26,6 +26,18 @@ async def get(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation
     organisation = await repository.get(session, organisation_id)
     if organisation is None:
         raise NotFound("No such organisation.")
+    return organisation
+
+
+async def update(
+    session: AsyncSession, principal: Principal, organisation_id: uuid.UUID, data: OrganisationPatch
+) -> Organisation:
+    """Change an organisation's contact: an admin, or its own people."""
+    ensure_member_of(principal, organisation_id)
+    organisation = await get(session, organisation_id)
+    if "phone" in data.model_fields_set:
+        organisation.phone = data.phone
+    await session.flush()
     return organisation
 
 
