@@ -25,7 +25,9 @@ AGB = "http://fhir.nl/fhir/NamingSystem/agb-z"
 
 @pytest.fixture
 async def directory(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, Any]:
-    zorg = await create_organisation(client, auth, name="Zorgbalans", agb_code="47471234")
+    zorg = await create_organisation(
+        client, auth, name="Zorgbalans", agb_code="47471234", phone="023 891 3800"
+    )
     other = await create_organisation(client, auth, name="Marente")
     heemstede = await create_facility(
         client,
@@ -37,6 +39,9 @@ async def directory(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, 
         lon=4.6215,
         admission_hours="office",
         identifiers=[{"system": AGB, "value": "47470001"}],
+        street="Glipperweg",
+        house_number="57",
+        phone="023 528 2828",
     )
     haarlem = await create_facility(client, auth, zorg["id"], name="Overspaarne", city="Haarlem")
     leiden = await create_facility(
@@ -94,6 +99,9 @@ async def test_locations_near_a_point_nearest_first(
     assert location["name"] == "Hof van Leyden"
     assert location["position"] == {"latitude": 52.3508, "longitude": 4.6215}
     assert location["address"]["city"] == "Heemstede"
+    assert location["address"]["line"] == ["Glipperweg 57"]
+    assert location["telecom"] == [{"system": "phone", "value": "+31235282828", "use": "work"}]
+    assert "telecom" not in full
     assert location["managingOrganization"] == {
         "reference": f"Organization/{directory['zorg']['id']}"
     }
@@ -145,6 +153,9 @@ async def test_organizations(
     assert ids(found) == [directory["zorg"]["id"]]
     read = await client.get(f"/fhir/Organization/{directory['other']['id']}", headers=referrer)
     assert Organization.model_validate_json(read.content).name == "Marente"
+    assert "telecom" not in read.json()
+    [zorgbalans] = resources(found)
+    assert zorgbalans["telecom"] == [{"system": "phone", "value": "+31238913800", "use": "work"}]
     by_name = await bundle(client, "/fhir/Organization", referrer, name="mar")
     assert ids(by_name) == [directory["other"]["id"]]
 

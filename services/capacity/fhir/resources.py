@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fhir.resources.R4B.address import Address
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.contactpoint import ContactPoint
 from fhir.resources.R4B.healthcareservice import (
     HealthcareService,
     HealthcareServiceAvailableTime,
@@ -53,9 +54,14 @@ def place_type_concept(code: str) -> CodeableConcept:
     )
 
 
+def _phone(number: str | None) -> list[ContactPoint] | None:
+    """An admissions number (stored in E.164) as a work phone."""
+    return [ContactPoint(system="phone", value=number, use="work")] if number else None
+
+
 def location(facility: Facility, states: list[CapacityStateOut] | None = None) -> Location:
-    """A facility as a Location: address, position, identifiers, and — when its numbers
-    are fresh — whether it has a free place (v2-0116 U) or is full (O)."""
+    """A facility as a Location: address, admissions phone, position, identifiers, and —
+    when its numbers are fresh — whether it has a free place (v2-0116 U) or is full (O)."""
     fresh = [s for s in states or [] if not s.stale]
     status = None
     if fresh:
@@ -73,9 +79,13 @@ def location(facility: Facility, states: list[CapacityStateOut] | None = None) -
         mode="instance",
         identifier=[Identifier(system=ZORGPLEK_FACILITY_ID, value=str(facility.id))]
         + [Identifier(system=i.system, value=i.value) for i in facility.identifiers],
+        telecom=_phone(facility.phone),
         address=Address(
             use="work",
             type="physical",
+            line=[f"{facility.street} {facility.house_number or ''}".strip()]
+            if facility.street
+            else None,
             city=facility.city,
             postalCode=facility.postcode,
             country="NL",
@@ -101,6 +111,7 @@ def organization(organisation: Organisation) -> Organization:
                 coding=[Coding(system=ZORGPLEK_ORGANISATION_KIND, code=organisation.kind)]
             )
         ],
+        telecom=_phone(organisation.phone),
         address=[Address(city=organisation.city, country="NL")] if organisation.city else None,
     )
 
