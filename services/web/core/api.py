@@ -16,13 +16,22 @@ TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 class ApiError(Exception):
     """An API call that did not succeed: `message` is Dutch, `fields` maps a field name
-    to its Dutch message (from a 422's `errors`)."""
+    to its Dutch message (from a 422's `errors`); `care_rules` is set when the care rules
+    refused it (a 409 whose `detail` is already Dutch)."""
 
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        *,
+        care_rules: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields or {}
+        self.care_rules = care_rules
 
 
 def new_http_client() -> httpx.AsyncClient:
@@ -105,12 +114,14 @@ def error_from(response: httpx.Response, conflict: str | None = None) -> ApiErro
     status = response.status_code
     fields: dict[str, str] = {}
     detail = ""
+    care_rules = False
     try:
         body = response.json()
     except ValueError:
         body = None
     if isinstance(body, dict):
         detail = str(body.get("detail") or "")
+        care_rules = status == 409 and bool(body.get("rules"))
         for error in body.get("errors") or []:
             if not isinstance(error, dict):
                 continue
@@ -119,7 +130,9 @@ def error_from(response: httpx.Response, conflict: str | None = None) -> ApiErro
             if name in ("body", "query", "path"):
                 name = ""
             fields.setdefault(name, field_message(str(error.get("msg") or "")))
-    if status == 409 and conflict:
+    if care_rules and detail:
+        message = detail  # the care rules speak Dutch: "Deze locatie neemt op vanaf ma 08:00; …"
+    elif status == 409 and conflict:
         message = conflict
     elif status == 422 and fields:
         message = "Niet alle gegevens zijn goed ingevuld; zie de meldingen bij de velden."
@@ -127,4 +140,4 @@ def error_from(response: httpx.Response, conflict: str | None = None) -> ApiErro
         message = status_message(status, detail)
     if status >= 500:
         log.warning("API failed", extra={"status": status, "path": response.request.url.path})
-    return ApiError(status, message, fields)
+    return ApiError(status, message, fields, care_rules=care_rules)

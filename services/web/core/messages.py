@@ -35,6 +35,11 @@ NOTICES: dict[str, tuple[str, str]] = {
     ),
     "plek-bezet": ("warn", "Deze plek is net niet meer vrij. Kies een andere plek uit de lijst."),
     "advies-leeg": ("warn", "Schrijf eerst het advies op; er is niets vastgelegd."),
+    "plek-regels": (
+        "warn",
+        "De zorgregels laten deze plek niet toe voor deze patiënt; de reden staat bij de plek. "
+        "Er is niets gereserveerd.",
+    ),
     "plek-weg": (
         "warn",
         "Deze plek was net niet meer vrij. Uw aanmelding staat in de wachtrij van het RAP.",

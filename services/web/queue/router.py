@@ -97,7 +97,8 @@ async def reserve(
     except ApiError as exc:
         if exc.status != 409:
             raise
-        return RedirectResponse(f"/wachtrij/{referral_id}?melding=plek-bezet", status_code=303)
+        notice = "plek-regels" if exc.care_rules else "plek-bezet"
+        return RedirectResponse(f"/wachtrij/{referral_id}?melding={notice}", status_code=303)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=gereserveerd", status_code=303)
 
 

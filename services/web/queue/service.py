@@ -40,8 +40,9 @@ async def referral_page(
     api: Api, referral_id: str, scope: str, me: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, str | None]:
     """The referral, its timeline, and its ranked matches while its assignee (`me`) is
-    looking for a place. Reading never escalates: the supra-regional matches are shown
-    only once `escalate` has widened the search."""
+    looking for a place; those the care rules refuse come last, with the reason. Reading
+    never escalates: the supra-regional matches are shown only once `escalate` has widened
+    the search."""
     referral, timeline = await asyncio.gather(
         api.get(f"/api/v1/referrals/{referral_id}"),
         api.get(f"/api/v1/referrals/{referral_id}/events"),
@@ -52,7 +53,7 @@ async def referral_page(
     try:
         found = await api.get(
             f"/api/v1/referrals/{referral_id}/matches",
-            params={"scope": SCOPES[shown_scope(referral, scope)]},
+            params={"scope": SCOPES[shown_scope(referral, scope)], "include_ineligible": "true"},
         )
     except ApiError as exc:
         return referral, timeline["items"], None, exc.message

@@ -90,7 +90,7 @@ async def submit_referral(request: Request) -> Response:
         except ApiError as exc:
             if exc.status not in (409, 403, 422):
                 raise
-            notice = "plek-weg"
+            notice = "plek-regels" if exc.care_rules else "plek-weg"
     return RedirectResponse(f"/aanmeldingen/{referral['id']}?melding={notice}", status_code=303)
 
 
@@ -138,7 +138,8 @@ async def book_directly(
     except ApiError as exc:
         if exc.status != 409:
             raise
-        return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=plek-weg", status_code=303)
+        notice = "plek-regels" if exc.care_rules else "plek-weg"
+        return RedirectResponse(f"/aanmeldingen/{referral_id}?melding={notice}", status_code=303)
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=gereserveerd", status_code=303)
 
 

@@ -54,13 +54,16 @@ async def detail(api: Api, referral_id: str) -> tuple[dict[str, Any], list[dict[
 
 
 async def direct_matches(api: Api, referral: dict[str, Any]) -> list[dict[str, Any]]:
-    """Places the referrer may book directly, when the type allows it and none is held."""
+    """Places the referrer may book directly, when the type allows it and none is held;
+    those the care rules refuse come last, with the reason."""
     if not referral.get("direct_booking") or referral["status"] not in ("submitted", "searching"):
         return []
     if referral.get("reservation") and referral["reservation"]["status"] == "held":
         return []
     try:
-        matches = await api.get(f"/api/v1/referrals/{referral['id']}/matches")
+        matches = await api.get(
+            f"/api/v1/referrals/{referral['id']}/matches", params={"include_ineligible": "true"}
+        )
     except ApiError:
         return []
     return list(matches["items"])[:10]
