@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from services.web.core import session as sessions
 from shared.app import Loop
@@ -88,6 +88,11 @@ def csrf_of_cookie(client: httpx.AsyncClient, app: Any) -> str:
     return session.csrf
 
 
+# How long a browser test waits for the page to show what it expects: generous, because a
+# live update crosses the relay, the stream and a fetch on a busy two-core machine. Waiting
+# longer never makes a test pass that should fail; it only stops a slow run from failing.
+expect.set_options(timeout=15_000)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -145,7 +150,7 @@ async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterat
         if cookie:
             await context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": live_url}])
         page = await context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(15_000)
         tab = Tab(page)
         page.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: tab.errors.append(str(e)))
