@@ -180,16 +180,25 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
 
 def cmd_demo(_: argparse.Namespace) -> None:
-    settings = _settings()
-    from services.capacity import demo
+    settings = _settings(demo=True)
 
-    async def work(database: Database) -> None:
-        sets = migration_sets_of(components(settings))
-        await migrate(database.engine, sets)
-        async with database.sessions.begin() as session:
-            await demo.load(session, settings)
+    async def work() -> None:
+        # Starting capacity and triage with the demo on loads it (and migrates first):
+        # the locations, their capacity and the demo referrals, as `zorgplek up --demo` does.
+        url, stop_database = database_url(settings)
+        app = create_app(
+            components(settings, ["capacity", "triage"]),
+            settings,
+            database_url=url,
+            run_loops=False,
+        )
+        try:
+            async with app.router.lifespan_context(app):
+                pass
+        finally:
+            stop_database()
 
-    asyncio.run(_with_database(settings, work))
+    asyncio.run(work())
     print("Demo data loaded.")
 
 

@@ -115,6 +115,16 @@ async def test_up_with_demo_serves_the_demo(other_database: str, tmp_path: Path)
             items = response.json()["items"]
             assert items
             assert items[0]["facility"]["region_code"] == "ZK-KENNEMERLAND"
+            # The demo queue has work in it: new cases to claim, and ones further along.
+            triagist = re.search(r"triagist .*\n\s+(\S+)", output)
+            assert triagist, output
+            queue = await http.get(
+                "/api/v1/queue", headers={"Authorization": f"Bearer {triagist.group(1)}"}
+            )
+            assert queue.status_code == 200, queue.text
+            statuses = {i["status"] for i in queue.json()["items"]}
+            assert {"submitted", "in_triage", "searching", "reserved"} <= statuses
+            assert any(i["claimable"] for i in queue.json()["items"])
             # A configured database is never the demo's: no demo sign-in on it.
             assert (await http.get("/api/v1/demo/users")).status_code == 404
             assert "demogebruiker" not in (await http.get("/inloggen")).text

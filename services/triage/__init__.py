@@ -38,6 +38,11 @@ async def _refresh_gauges(app: FastAPI) -> None:
 
 def component(settings: Settings) -> Component:
     """The triage service, ready to be served alone or with the others."""
+    startup = [open_client]
+    if settings.demo:
+        from services.triage.demo import load_on_startup
+
+        startup.append(load_on_startup)
     return Component(
         name="triage",
         routers=[
@@ -58,7 +63,7 @@ def component(settings: Settings) -> Component:
             ),
             Loop("triage.gauges", GAUGE_INTERVAL_SECONDS, _refresh_gauges),
         ],
-        on_startup=[open_client],
+        on_startup=startup,
         on_shutdown=[close_client],
         error_renderers=fhir.ERROR_RENDERERS,
     )
