@@ -1,6 +1,7 @@
 """API keys for services that do not own them: the capacity service issues and stores keys,
 triage and notify ask it who a key stands for. Answers are kept briefly, so a key costs one
-call per CACHE_SECONDS, and a revocation takes effect within that time."""
+call per CACHE_SECONDS, and a revocation takes effect within that time — except where
+notify asks by the key's id whether it is still active, which is never cached."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ class RemoteApiKeys:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        base = (settings.capacity_url or settings.self_url()).rstrip("/")
-        self.url = f"{base}/api/v1/api-keys/introspect"
+        self.base = (settings.capacity_url or settings.self_url()).rstrip("/")
+        self.url = f"{self.base}/api/v1/api-keys/introspect"
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     async def __call__(self, _session: AsyncSession, key: str) -> Principal | None:
@@ -34,13 +35,18 @@ class RemoteApiKeys:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
-        principal = await self._ask(key)
+        principal = await self._ask("POST", self.url, {"key": key})
         if len(self._cache) >= CACHE_LIMIT:
             self._cache.clear()
         self._cache[digest] = (now + CACHE_SECONDS, principal)
         return principal
 
-    async def _ask(self, key: str) -> Principal | None:
+    async def active(self, key_id: uuid.UUID) -> Principal | None:
+        """Who the key with this id stands for now; None once it is revoked. Never cached:
+        notify asks this before delivering to a subscription an API key made."""
+        return await self._ask("GET", f"{self.base}/api/v1/api-keys/{key_id}")
+
+    async def _ask(self, method: str, url: str, body: object = None) -> Principal | None:
         token = issue_token(
             self.settings,
             sub="service:api-keys",
@@ -50,8 +56,8 @@ class RemoteApiKeys:
         )
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-                response = await http.post(
-                    self.url, json={"key": key}, headers={"Authorization": f"Bearer {token}"}
+                response = await http.request(
+                    method, url, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
         except httpx.HTTPError as exc:
             raise Unavailable(

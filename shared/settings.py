@@ -108,6 +108,8 @@ class Settings(BaseSettings):
         default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0, 86400.0]
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Notify: a subscription ends this many days after it was made or last renewed.
+    subscription_ttl_days: int = Field(default=180, ge=1, le=3650)
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     stream_queue_size: int = Field(default=1000, ge=1)
     # How long a stream ticket (`POST /api/v1/stream/tickets`) may wait to be used.

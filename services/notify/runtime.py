@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from services.notify.delivery import webhook
 from services.notify.delivery.worker import Worker
 from services.notify.stream.service import StreamHub
+from shared.remote_keys import RemoteApiKeys
 
 
 @dataclass(slots=True)
@@ -21,6 +22,9 @@ class NotifyRuntime:
     hub: StreamHub
     worker: Worker
     http: httpx.AsyncClient
+    # Asks the capacity service whether API keys are still active (by id, before each
+    # delivery to a subscription a key made).
+    keys: RemoteApiKeys
 
     def wake_readers(self) -> None:
         """Something was written to the outbox (or may have been, unseen)."""
@@ -36,11 +40,13 @@ def runtime(app: FastAPI) -> NotifyRuntime:
 async def start(app: FastAPI) -> None:
     settings = app.state.settings
     http = webhook.client(settings.webhook_allow_private, settings.webhook_timeout_seconds)
+    keys = RemoteApiKeys(settings)
     app.state.notify = NotifyRuntime(
         relay_wake=asyncio.Event(),
         hub=StreamHub(settings.stream_queue_size),
-        worker=Worker(app.state.database, settings, http),
+        worker=Worker(app.state.database, settings, http, keys),
         http=http,
+        keys=keys,
     )
 
 

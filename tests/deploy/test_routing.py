@@ -18,7 +18,7 @@ from tests.conftest import make_settings
 ROOT = Path(__file__).resolve().parents[2]
 API_SERVICES = ("capacity", "triage", "notify")
 # Served by a service but on purpose not from outside: the other services call them.
-INTERNAL = {"/api/v1/holds", "/api/v1/api-keys/introspect"}
+INTERNAL = {"/api/v1/holds", "/api/v1/api-keys/introspect", "/api/v1/api-keys/x"}
 
 
 def _public_paths() -> dict[str, set[str]]:

@@ -50,7 +50,7 @@ async def issue_key(client: httpx.AsyncClient, auth: TokenFactory, scopes: list[
 async def test_a_provider_system_subscribes_with_its_key_at_notify_alone(
     client: httpx.AsyncClient, auth: TokenFactory, notify_alone: httpx.AsyncClient
 ) -> None:
-    key = await issue_key(client, auth, ["subscriptions:write"])
+    key = await issue_key(client, auth, ["subscriptions:write", "events:read"])
     response = await notify_alone.post(
         "/api/v1/subscriptions",
         json=SUBSCRIPTION,

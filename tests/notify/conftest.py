@@ -190,7 +190,7 @@ def referral_data(**fields: Any) -> dict[str, Any]:
     }
 
 
-async def relay_all(app: FastAPI, seconds: float = 30.0) -> int:
+async def relay_all(app: FastAPI, seconds: float = 30.0, now: datetime | None = None) -> int:
     """Run the relay until it has taken every committed event; the deliveries created.
     The relay waits for every open writing transaction of the cluster (another test run
     may hold one for a moment), so this waits too — a bound, not an assertion on time."""
@@ -198,7 +198,7 @@ async def relay_all(app: FastAPI, seconds: float = 30.0) -> int:
     async with asyncio.timeout(seconds):
         while True:
             async with app.state.database.sessions.begin() as session:
-                result = await relay_once(session)
+                result = await relay_once(session, now=now)
             created += result.deliveries
             if result.events:
                 continue
@@ -214,7 +214,7 @@ async def deliver(
     """Attempt every delivery due at `now` (the real time when not given)."""
     state = runtime(app)
     return await deliver_due(
-        app.state.database, settings or app.state.settings, state.http, now=now
+        app.state.database, settings or app.state.settings, state.http, state.keys, now=now
     )
 
 

@@ -14,7 +14,7 @@ from services.cli import components
 from services.notify.subscriptions import targets
 from shared.app import create_app
 from tests.conftest import TokenFactory, make_settings
-from tests.notify.conftest import subscribe
+from tests.notify.conftest import api_key, subscribe
 
 
 @pytest.fixture(scope="module")
@@ -240,28 +240,41 @@ async def test_public_addresses_pass_the_check() -> None:
     await targets.check_webhook_url("https://145.97.39.155/hook", allow_private=False)
 
 
-async def test_api_keys_need_the_subscriptions_scope(
+async def test_api_keys_need_the_subscriptions_and_events_scopes(
     client: httpx.AsyncClient, auth: TokenFactory
 ) -> None:
     from tests.factories import create_organisation
 
     organisation = await create_organisation(client, auth)
-    keys = {}
-    for scopes in (["capacity:write"], ["subscriptions:write"]):
-        response = await client.post(
-            f"/api/v1/organisations/{organisation['id']}/api-keys",
-            json={"scopes": scopes, "label": "koppeling"},
-            headers=auth("admin"),
-        )
-        assert response.status_code == 201, response.text
-        keys[scopes[0]] = {"Authorization": f"Bearer {response.json()['key']}"}
     body = {"channel": "email", "target": "bot@zorg.test", "event_types": ["capacity.updated"]}
-    refused = await client.post("/api/v1/subscriptions", json=body, headers=keys["capacity:write"])
-    assert refused.status_code == 403
-    allowed = await client.post(
-        "/api/v1/subscriptions", json=body, headers=keys["subscriptions:write"]
-    )
+    for scopes in (["capacity:write"], ["subscriptions:write"], ["events:read"]):
+        key = await api_key(client, auth, scopes, organisation["id"])
+        refused = await client.post("/api/v1/subscriptions", json=body, headers=key["headers"])
+        assert refused.status_code == 403, scopes
+    key = await api_key(client, auth, ["subscriptions:write", "events:read"], organisation["id"])
+    allowed = await client.post("/api/v1/subscriptions", json=body, headers=key["headers"])
     assert allowed.status_code == 201, allowed.text
+    assert allowed.json()["owner"] == {
+        "sub": f"apikey:{key['id']}",
+        "name": "ECD-koppeling",
+        "organisation_id": organisation["id"],
+        "api_key_id": key["id"],
+    }
+
+
+async def test_a_nul_in_an_api_key_label_is_a_422(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """The label becomes the owner's name of the key's subscriptions: never a 500."""
+    from tests.factories import create_organisation
+
+    organisation = await create_organisation(client, auth)
+    response = await client.post(
+        f"/api/v1/organisations/{organisation['id']}/api-keys",
+        json={"scopes": ["events:read"], "label": "ECD\x00koppeling"},
+        headers=auth("admin"),
+    )
+    _problem(response, 422, ["body", "label"])
 
 
 async def test_at_most_a_hundred_subscriptions_each(

@@ -50,6 +50,11 @@ async def active_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:
     return await session.scalar(query)
 
 
+async def active_api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
+    query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+    return await session.scalar(query)
+
+
 async def revoke_api_key(
     session: AsyncSession, organisation_id: uuid.UUID, key_id: uuid.UUID, at: datetime
 ) -> ApiKey | None:

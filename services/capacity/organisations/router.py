@@ -143,3 +143,18 @@ async def introspect_api_key(
     an unknown or revoked key."""
     record = await service.introspect(session, body.key)
     return ApiKeyIntrospection.model_validate(record, from_attributes=True)
+
+
+@introspection.get(
+    "/{key_id}",
+    response_model=ApiKeyIntrospection,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def introspect_api_key_by_id(
+    key_id: uuid.UUID, _: ServiceCaller, session: DbSession
+) -> ApiKeyIntrospection:
+    """For the other services: whether the API key with this id is still active, with its
+    organisation and scopes; 404 once it is revoked (notify asks before each delivery to a
+    subscription the key made)."""
+    record = await service.introspect_by_id(session, key_id)
+    return ApiKeyIntrospection.model_validate(record, from_attributes=True)

@@ -107,6 +107,14 @@ async def introspect(session: AsyncSession, key: str) -> ApiKey:
     return record
 
 
+async def introspect_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
+    """The active key record with this id; 404 when unknown or revoked."""
+    record = await repository.active_api_key_by_id(session, key_id)
+    if record is None:
+        raise NotFound("No active API key has this id.")
+    return record
+
+
 async def resolve_api_key(session: AsyncSession, key: str) -> Principal | None:
     """The caller an API key stands for, from this service's own table."""
     record = await repository.active_api_key(session, hash_api_key(key))

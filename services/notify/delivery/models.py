@@ -52,6 +52,8 @@ class Delivery(Base):
     event_occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The wire body `{"id", "type", "timestamp", "data"}`, the same on every attempt.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Who may see the event (its outbox `audience`): checked again before each attempt.
+    audience: Mapped[dict[str, Any]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,12 +6,13 @@ from fastapi import Query
 
 from services.notify.delivery import service
 from services.notify.delivery.schemas import DeliveryOut, DeliveryStatus
-from shared.auth import Professional, authenticated_router
+from services.notify.subscriptions.rights import notify_router
+from shared.auth import Professional
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 
-router = authenticated_router(prefix="/api/v1/deliveries", tags=["deliveries"])
+router = notify_router(prefix="/api/v1/deliveries", tags=["deliveries"])
 
 
 @router.get("", response_model=Page[DeliveryOut], responses=problem_responses(401, 403, 404, 422))

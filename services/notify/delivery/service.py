@@ -15,11 +15,12 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.delivery import email, repository, webhook
+from services.notify.audience import Viewer
+from services.notify.delivery import email, repository, rights, webhook
 from services.notify.delivery.models import Delivery
 from services.notify.delivery.outcome import Outcome
 from services.notify.subscriptions import repository as subscriptions
-from services.notify.subscriptions.service import SCOPE
+from services.notify.subscriptions.service import SCOPE, viewer_of
 from shared import metrics
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
@@ -58,7 +59,10 @@ class Claim:
     channel: str
     target: str
     secret: str | None
-    owner_roles: frozenset[str]
+    owner: Viewer
+    api_key_id: uuid.UUID | None
+    expires_at: datetime
+    audience: dict[str, Any]
     payload: dict[str, Any]
     event_occurred_at: datetime
 
@@ -84,7 +88,10 @@ async def claim_due(
                 channel=subscription.channel,
                 target=subscription.target,
                 secret=subscription.secret,
-                owner_roles=frozenset(subscription.owner_roles),
+                owner=viewer_of(subscription),
+                api_key_id=subscription.api_key_id,
+                expires_at=subscription.expires_at,
+                audience=delivery.audience,
                 payload=delivery.payload,
                 event_occurred_at=delivery.event_occurred_at,
             )
@@ -93,8 +100,25 @@ async def claim_due(
     return claims
 
 
-async def attempt(claim: Claim, settings: Settings, http: httpx.AsyncClient) -> Outcome:
-    """Send one claimed delivery; outside any transaction."""
+async def attempt(
+    claim: Claim,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    checks: rights.KeyChecks,
+    now: datetime,
+) -> Outcome:
+    """Send one claimed delivery, if its owner may still receive it; outside any
+    transaction."""
+    refused = await rights.refusal(
+        expires_at=claim.expires_at,
+        viewer=claim.owner,
+        audience=claim.audience,
+        api_key_id=claim.api_key_id,
+        checks=checks,
+        now=now,
+    )
+    if refused is not None:
+        return refused
     try:
         if claim.channel == "webhook":
             return await webhook.send(
@@ -110,7 +134,7 @@ async def attempt(claim: Claim, settings: Settings, http: httpx.AsyncClient) -> 
             to=claim.target,
             payload=claim.payload,
             subscription_id=str(claim.subscription_id),
-            owner_roles=claim.owner_roles,
+            owner_roles=claim.owner.roles,
         )
         return await email.send(settings, message)
     except Exception as exc:  # one broken delivery must not stop the others
@@ -123,6 +147,10 @@ async def record(
 ) -> str | None:
     """Store how the attempt went and schedule what follows. None when the claim was
     overtaken meanwhile (redelivered, or its subscription deleted)."""
+    if outcome.disable is not None:
+        # The subscription first, then the delivery: two attempts that both disable it
+        # take their locks in the same order, and the second finds its claim ended.
+        await subscriptions.lock(session, claim.subscription_id)
     delivery = await repository.lock_claimed(session, claim.delivery_id, claim.claim_token)
     if delivery is None:
         return None
@@ -134,16 +162,18 @@ async def record(
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
         latency = (datetime.now(UTC) - claim.event_occurred_at).total_seconds()
         metrics.notification_latency.labels(claim.channel).observe(max(latency, 0.0))
-    elif outcome.gone:
+    elif outcome.disable is not None:
         delivery.status, delivery.next_attempt_at = "dead", None
-        reason = "disabled: the receiver answered 410 Gone"
+        reason = f"disabled: {outcome.disable}"
         await subscriptions.disable(session, claim.subscription_id, reason, now)
         await session.flush()
         await repository.give_up_open(session, claim.subscription_id, f"subscription {reason}", now)
         log.warning(
-            "webhook subscription disabled after 410 Gone",
-            extra={"subscription_id": str(claim.subscription_id)},
+            "subscription disabled",
+            extra={"subscription_id": str(claim.subscription_id), "reason": outcome.disable},
         )
+    elif outcome.final:
+        delivery.status, delivery.next_attempt_at = "dead", None
     else:
         delay = retry_delay(settings, delivery.attempts)
         if delay is None:

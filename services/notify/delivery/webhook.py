@@ -27,6 +27,7 @@ from services.notify.subscriptions import targets
 from services.notify.subscriptions.targets import UnsafeTarget
 
 USER_AGENT = "Zorgplek-Webhooks/1"
+GONE = "the receiver answered 410 Gone"
 MAX_CONNECTIONS = 100
 
 
@@ -151,7 +152,7 @@ async def send(
     if 200 <= status < 300:
         return Outcome(True, status)
     if status == 410:
-        return Outcome(False, status, "410 Gone: the receiver asked to stop", gone=True)
+        return Outcome(False, status, "410 Gone: the receiver asked to stop", disable=GONE)
     if 300 <= status < 400:
         return Outcome(False, status, f"HTTP {status}: redirect to {location} not followed"[:500])
     return Outcome(False, status, f"HTTP {status}")

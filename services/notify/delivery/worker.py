@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 import httpx
 
 from services.notify.delivery import service
+from services.notify.delivery.rights import KeyChecks
 from shared.db import Database
+from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
 
 log = logging.getLogger("zorgplek.notify.delivery")
@@ -29,10 +31,11 @@ async def deliver_one(
     settings: Settings,
     http: httpx.AsyncClient,
     claim: service.Claim,
+    checks: KeyChecks,
     clock: Callable[[], datetime] = _now,
 ) -> str | None:
     """Attempt one claimed delivery and record the outcome in its own transaction."""
-    outcome = await service.attempt(claim, settings, http)
+    outcome = await service.attempt(claim, settings, http, checks, clock())
     async with database.sessions.begin() as session:
         return await service.record(session, settings, claim, outcome, clock())
 
@@ -41,6 +44,7 @@ async def deliver_due(
     database: Database,
     settings: Settings,
     http: httpx.AsyncClient,
+    keys: RemoteApiKeys,
     *,
     now: datetime | None = None,
     limit: int = 100,
@@ -50,9 +54,10 @@ async def deliver_due(
     at = now or _now()
     async with database.sessions.begin() as session:
         claims = await service.claim_due(session, settings, at, limit)
+    checks = KeyChecks(keys)
     return list(
         await asyncio.gather(
-            *(deliver_one(database, settings, http, c, clock=lambda: at) for c in claims)
+            *(deliver_one(database, settings, http, c, checks, clock=lambda: at) for c in claims)
         )
     )
 
@@ -60,10 +65,17 @@ async def deliver_due(
 class Worker:
     """Runs attempts concurrently; a slow receiver holds one slot, not the others."""
 
-    def __init__(self, database: Database, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        keys: RemoteApiKeys,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.http = http
+        self.keys = keys
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[str | None]] = set()
 
@@ -77,9 +89,10 @@ class Worker:
             if free > 0:
                 async with self.database.sessions.begin() as session:
                     claims = await service.claim_due(session, self.settings, _now(), free)
+            checks = KeyChecks(self.keys)
             for claim in claims:
                 task = asyncio.create_task(
-                    deliver_one(self.database, self.settings, self.http, claim)
+                    deliver_one(self.database, self.settings, self.http, claim, checks)
                 )
                 self.in_flight.add(task)
                 task.add_done_callback(self._finished)

@@ -89,14 +89,16 @@ class RelayResult:
     deliveries: int
 
 
-async def relay_once(session: AsyncSession, limit: int = BATCH) -> RelayResult:
+async def relay_once(
+    session: AsyncSession, limit: int = BATCH, now: datetime | None = None
+) -> RelayResult:
     """Take the next events and create their deliveries, in the caller's transaction.
-    Returns nothing to do while another relay holds the cursor."""
+    Returns nothing to do while another relay holds the cursor. Tests move `now`."""
     cursor = await repository.lock_cursor(session, DELIVERY_RELAY)
     if cursor is None:
         return RelayResult(0, 0)
     rows, point = await read_next(session, ReadPoint.of(cursor), limit)
-    created = await fan_out(session, rows)
+    created = await fan_out(session, rows, now or datetime.now(UTC))
     cursor.horizon, cursor.window_end, cursor.last_position = (
         point.horizon,
         point.window_end,
@@ -106,15 +108,15 @@ async def relay_once(session: AsyncSession, limit: int = BATCH) -> RelayResult:
     return RelayResult(len(rows), created)
 
 
-async def fan_out(session: AsyncSession, rows: Sequence[OutboxEvent]) -> int:
-    """A pending delivery for every subscription that wants each event and may see it."""
+async def fan_out(session: AsyncSession, rows: Sequence[OutboxEvent], now: datetime) -> int:
+    """A pending delivery for every unexpired subscription that wants each event and whose
+    owner may see it (judged again before each attempt)."""
     if not rows:
         return 0
-    candidates = await subscriptions.active_for_types(session, {row.type for row in rows})
+    candidates = await subscriptions.active_for_types(session, {row.type for row in rows}, now)
     if not candidates:
         return 0
     wanted = [(s, viewer_of(s), filter_of(s)) for s in candidates]
-    now = datetime.now(UTC)
     values: list[dict[str, Any]] = []
     for row in rows:
         body = event_of(row).body()
@@ -128,6 +130,7 @@ async def fan_out(session: AsyncSession, rows: Sequence[OutboxEvent]) -> int:
                         "event_type": row.type,
                         "event_occurred_at": row.occurred_at,
                         "payload": body,
+                        "audience": row.audience,
                         "status": "pending",
                         "attempts": 0,
                         "next_attempt_at": now,

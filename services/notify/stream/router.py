@@ -11,8 +11,9 @@ from services.notify.runtime import runtime
 from services.notify.stream import service, tickets
 from services.notify.stream.response import EventStreamResponse
 from services.notify.stream.schemas import TicketOut
+from services.notify.subscriptions.rights import note_rights, notify_router
 from services.notify.subscriptions.schemas import check_event_type
-from shared.auth import Principal, Professional, authenticate, authenticated_router
+from shared.auth import Principal, Professional, authenticate
 from shared.db import DbSession
 from shared.errors import Unauthorized, Unavailable, problem_responses
 from shared.schemas import RegionCode, check_place_type
@@ -36,8 +37,12 @@ async def stream_caller(request: Request) -> Principal:
     return principal
 
 
-router = APIRouter(prefix="/api/v1", tags=["stream"], dependencies=[Depends(stream_caller)])
-tickets_router = authenticated_router(prefix="/api/v1/stream", tags=["stream"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["stream"],
+    dependencies=[Depends(stream_caller), Depends(note_rights)],
+)
+tickets_router = notify_router(prefix="/api/v1/stream", tags=["stream"])
 
 
 @tickets_router.post(

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -79,15 +79,28 @@ class FilterOut(BaseModel):
     radius_km: float | None
 
 
+class OwnerOut(BaseModel):
+    sub: str = Field(description="The person's `sub`, or `apikey:{id}` for an API key.")
+    name: str
+    organisation_id: uuid.UUID | None
+    api_key_id: uuid.UUID | None = Field(description="The API key that made it, if one did.")
+
+
 class SubscriptionOut(BaseModel):
     id: uuid.UUID
     channel: str
     target: str
     event_types: list[str]
     filter: FilterOut | None
-    status: Literal["active", "disabled"]
+    status: Literal["active", "disabled", "expired"] = Field(
+        description="`expired` once `expires_at` has passed unrenewed; `disabled` after a "
+        "`410 Gone` or when the API key that made it was revoked."
+    )
     disabled_reason: str | None
+    owner: OwnerOut
     created_at: datetime
+    renewed_at: datetime | None
+    expires_at: datetime = Field(description="Renew it before then to go on receiving.")
 
 
 class SubscriptionCreated(SubscriptionOut):
@@ -97,8 +110,12 @@ class SubscriptionCreated(SubscriptionOut):
     )
 
 
-def present(subscription: Any) -> SubscriptionOut:
+def present(subscription: Any, now: datetime | None = None) -> SubscriptionOut:
     """The public form of a stored subscription (never its secret)."""
+    now = now or datetime.now(UTC)
+    status = subscription.status
+    if status == "active" and subscription.expires_at <= now:
+        status = "expired"
     has_filter = any(
         v is not None
         for v in (
@@ -126,9 +143,17 @@ def present(subscription: Any) -> SubscriptionOut:
         )
         if has_filter
         else None,
-        status=subscription.status,
+        status=status,
         disabled_reason=subscription.disabled_reason,
+        owner=OwnerOut(
+            sub=subscription.owner_sub,
+            name=subscription.owner_name,
+            organisation_id=subscription.owner_org,
+            api_key_id=subscription.api_key_id,
+        ),
         created_at=subscription.created_at,
+        renewed_at=subscription.renewed_at,
+        expires_at=subscription.expires_at,
     )
 
 
