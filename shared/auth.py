@@ -25,6 +25,7 @@ from shared.settings import Settings
 ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer", "auditor", "service"})
 PROFESSIONAL_ROLES = frozenset({"referrer", "triagist", "provider", "admin", "viewer"})
 API_KEY_PREFIX = "zpk_"
+API_KEY_SUB_PREFIX = "apikey:"  # an API key's `sub`: this and the key's id
 HS_ALGORITHMS = ["HS256"]
 OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 
@@ -58,6 +59,13 @@ class Principal:
     def belongs_to(self, organisation_id: uuid.UUID) -> bool:
         return self.org is not None and self.org == organisation_id
 
+    @property
+    def api_key_id(self) -> uuid.UUID | None:
+        """The id of the API key this caller is (see `of_api_key`); None for a person."""
+        if self.via != "api_key":
+            return None
+        return uuid.UUID(self.sub.removeprefix(API_KEY_SUB_PREFIX))
+
     @classmethod
     def of_api_key(
         cls, key_id: uuid.UUID | str, label: str, organisation_id: uuid.UUID, scopes: list[str]
@@ -65,7 +73,7 @@ class Principal:
         """The caller an API key stands for: a provider system of its organisation, limited
         to the key's scopes."""
         return cls(
-            sub=f"apikey:{key_id}",
+            sub=f"{API_KEY_SUB_PREFIX}{key_id}",
             name=label,
             org=organisation_id,
             roles=frozenset({"provider"}),

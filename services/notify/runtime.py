@@ -43,7 +43,7 @@ async def start(app: FastAPI) -> None:
     keys = RemoteApiKeys(settings)
     app.state.notify = NotifyRuntime(
         relay_wake=asyncio.Event(),
-        hub=StreamHub(settings.stream_queue_size),
+        hub=StreamHub(settings.stream_queue_size, keys=keys),
         worker=Worker(app.state.database, settings, http, keys),
         http=http,
         keys=keys,

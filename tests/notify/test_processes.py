@@ -122,7 +122,10 @@ async def test_two_processes_deliver_each_event_to_each_subscription_once(
         await subscribe(
             client, auth("viewer"), f"{receiver.url}/{name}", event_types=["capacity.updated"]
         )
-    first, second = services(), services()
+    # A generous per-attempt time: a receiver slow to answer on a busy machine would
+    # otherwise be sent the event again, as at-least-once delivery should — but here we
+    # count that no two processes ever take the same delivery.
+    first, second = services("60"), services("60")
     await asyncio.gather(first.ready(), second.ready())
     viewer = auth("viewer")
     async with httpx.AsyncClient(timeout=30) as http:

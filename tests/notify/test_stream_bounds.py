@@ -4,6 +4,7 @@ events the outbox keeps — never the whole outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,8 +17,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.notify.audience import Viewer, may_see
+from services.notify.runtime import runtime
 from services.notify.stream.repository import visible_to
-from services.notify.stream.service import SESSION_CHECK_SECONDS
+from services.notify.stream.service import KEY_CHECK_SECONDS, SESSION_CHECK_SECONDS
 from shared.auth import issue_token
 from shared.db import plain_url
 from shared.outbox import PUBLIC, Event, OutboxEvent, publish
@@ -26,6 +28,7 @@ from tests.notify.conftest import (
     KENNEMERLAND,
     Clock,
     SseReader,
+    api_key,
     emit,
     pump,
     referral_audience,
@@ -249,3 +252,33 @@ async def test_a_ticket_of_a_session_signed_out_since_is_refused(live_url: str, 
         assert (await http.delete("/api/v1/session", headers=gp)).status_code == 204
         refused = await http.get("/api/v1/stream", params={"ticket": ticket})
     assert refused.status_code == 401
+
+
+async def test_revoking_the_key_ends_its_stream(
+    app: FastAPI, live_url: str, client: httpx.AsyncClient, auth: Any, clock: Clock
+) -> None:
+    key = await api_key(client, auth, ["events:read"])
+    hub = runtime(app).hub
+    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+        async with http.stream("GET", "/api/v1/stream", headers=key["headers"]) as response:
+            sse = SseReader(response)
+            await sse.frame()
+            [mine] = [c for c in hub.clients if str(c.api_key_id) == key["id"]]
+            seen = await emit(app, "capacity.updated", capacity())
+            await pump(app)
+            assert (await sse.event()).id == str(seen.id)
+
+            revoked = await client.delete(
+                f"/api/v1/organisations/{key['organisation_id']}/api-keys/{key['id']}",
+                headers=auth("admin"),
+            )
+            assert revoked.status_code == 200
+            clock.move(timedelta(seconds=KEY_CHECK_SECONDS))
+            async with asyncio.timeout(30):  # the check runs beside the hub: a bound only
+                while not mine.dropped.is_set():
+                    await hub.pump(app.state.database)
+                    await asyncio.sleep(0.02)
+            last = await sse.frame()
+            assert "revoked" in last.comments[0]
+            with pytest.raises(EOFError):
+                await sse.frame()

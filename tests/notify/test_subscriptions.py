@@ -4,15 +4,18 @@ once), and the refusal of webhook targets that point into our own network."""
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from services.cli import components
 from services.notify.subscriptions import targets
 from shared.app import create_app
+from shared.settings import Settings
 from tests.conftest import TokenFactory, make_settings
 from tests.notify.conftest import api_key, subscribe
 
@@ -289,3 +292,32 @@ async def test_at_most_a_hundred_subscriptions_each(
     assert response.headers["content-type"] == "application/problem+json"
     # Someone else is not affected.
     await subscribe(client, auth("referrer"), "ander@praktijk.test", channel="email")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"name": "Dr.\x00Jansen"}, {"sub": "dr-\x00jansen"}, {"regions": ["ZK-\x00X"]}],
+    ids=["name", "sub", "region"],
+)
+async def test_a_token_whose_claims_cannot_be_stored_is_a_4xx(
+    client: httpx.AsyncClient, settings: Settings, claims: dict[str, Any]
+) -> None:
+    """Not a 500: the owner's name, `sub` and regions are stored with a subscription, and
+    PostgreSQL cannot store a NUL."""
+    now = int(time.time())
+    body = {
+        "sub": "dr-jansen",
+        "name": "Dr. Jansen",
+        "roles": ["triagist"],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+        **claims,
+    }
+    assert settings.jwt_secret is not None
+    headers = {"Authorization": f"Bearer {jwt.encode(body, settings.jwt_secret, 'HS256')}"}
+    subscription = {"channel": "email", "target": "a@b.nl", "event_types": ["capacity.updated"]}
+    response = await client.post("/api/v1/subscriptions", json=subscription, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"

@@ -122,7 +122,8 @@ async def stream(
     days, `ZORGPLEK_OUTBOX_RETENTION_DAYS`); an id no longer kept gets what is kept, and a
     comment says when something was left out. A client that does not keep up is
     disconnected and should reconnect the same way. The stream ends when the token it was
-    opened with expires or is signed out. An API key needs the scope `events:read`."""
+    opened with expires or is signed out, or the API key is revoked. An API key needs the
+    scope `events:read`."""
     ensure_may_read_events(principal)
     event_filter = EventFilter(
         event_types=types_or_none(event_types),
@@ -143,6 +144,7 @@ async def stream(
             ),
             expires_at=principal.expires_at,
             session_id=principal.session,
+            api_key_id=principal.api_key_id,
         )
     except (OSError, TimeoutError, DBAPIError) as exc:
         raise Unavailable(

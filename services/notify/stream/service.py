@@ -20,7 +20,9 @@ from services.notify.stream import repository
 from services.notify.waiting import wait_for_event, within
 from shared import ended_tokens, metrics
 from shared.db import Database
+from shared.errors import Unavailable
 from shared.outbox import OutboxEvent
+from shared.remote_keys import RemoteApiKeys
 
 log = logging.getLogger("zorgplek.notify.stream")
 
@@ -29,9 +31,11 @@ POLL_SECONDS = 0.5
 PAGE = 500
 SCAN_FACTOR = 10  # a replay reads at most this many rows per event it may send
 SESSION_CHECK_SECONDS = 5.0  # how often the hub asks whether its streams' sessions ended
+KEY_CHECK_SECONDS = 30.0  # and whether the API keys of its streams were revoked
 # Said as a stream ends because its token expired or was signed out.
 EXPIRED = b": the credential of this stream expired; reconnect with a new one\n\n"
 SIGNED_OUT = b": the session of this stream was signed out\n\n"
+KEY_REVOKED = b": the API key of this stream was revoked\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class StreamClient:
         last_seen: OutboxEvent | None,
         expires_at: datetime | None = None,
         session: str | None = None,
+        api_key_id: uuid.UUID | None = None,
     ) -> None:
         self.viewer = viewer
         self.filter = event_filter
@@ -76,6 +81,8 @@ class StreamClient:
         # belongs to: the stream ends at that moment, or when that session is signed out.
         self.expires_at = expires_at
         self.session = session
+        # The API key it was opened with: the stream ends once that key is revoked.
+        self.api_key_id = api_key_id
         self.farewell = b""
         self._seen = (last_seen.txid, last_seen.position, last_seen.id) if last_seen else None
 
@@ -100,8 +107,14 @@ def _now() -> datetime:
 class StreamHub:
     """Follows the outbox for this process's clients."""
 
-    def __init__(self, queue_size: int, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        queue_size: int,
+        clock: Callable[[], datetime] = _now,
+        keys: RemoteApiKeys | None = None,
+    ) -> None:
         self.queue_size = queue_size
+        self.keys = keys
         # The time as streams and their tickets see it; tests move it instead of waiting.
         self.clock = clock
         self.point: ReadPoint | None = None
@@ -109,6 +122,8 @@ class StreamHub:
         self.wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._sessions_checked_at: datetime | None = None
+        self._keys_checked_at: datetime | None = None
+        self._key_check: asyncio.Task[set[uuid.UUID]] | None = None
 
     async def start(self, database: Database) -> None:
         """Begin after everything written so far; earlier events are only replayed."""
@@ -157,14 +172,15 @@ class StreamHub:
 
     async def _end_finished(self, database: Database) -> None:
         """End the streams whose credential has expired, before they get another event,
-        and (every `SESSION_CHECK_SECONDS`) those whose session was signed out."""
+        those whose session was signed out (asked every `SESSION_CHECK_SECONDS`), and
+        those whose API key was revoked (asked every `KEY_CHECK_SECONDS`)."""
         now = self.clock()
         for client in list(self.clients):
             if client.expired(now):
                 self._end(client, EXPIRED)
-        last = self._sessions_checked_at
-        if last is not None and last <= now < last + timedelta(seconds=SESSION_CHECK_SECONDS):
-            return  # checked a moment ago (a clock that went back checks at once)
+        self._end_revoked_keys(now)
+        if not _due(self._sessions_checked_at, now, SESSION_CHECK_SECONDS):
+            return
         self._sessions_checked_at = now
         sessions = {client.session for client in self.clients if client.session is not None}
         if not sessions:
@@ -174,6 +190,28 @@ class StreamHub:
         for client in list(self.clients):
             if client.session in ended:
                 self._end(client, SIGNED_OUT)
+
+    def _end_revoked_keys(self, now: datetime) -> None:
+        """Apply the last answer about API keys, and ask again when it is time. The asking
+        runs beside the hub, so a slow capacity service holds no stream up."""
+        asked = self._key_check
+        if asked is not None and asked.done():
+            self._key_check = None
+            if not asked.cancelled() and asked.exception() is None:
+                revoked = asked.result()
+                for client in list(self.clients):
+                    if client.api_key_id in revoked:
+                        self._end(client, KEY_REVOKED)
+            elif not asked.cancelled():
+                log.warning("could not check the API keys of streams", exc_info=asked.exception())
+        if self.keys is None or self._key_check is not None:
+            return
+        if not _due(self._keys_checked_at, now, KEY_CHECK_SECONDS):
+            return
+        key_ids = {c.api_key_id for c in self.clients if c.api_key_id is not None}
+        if key_ids:
+            self._keys_checked_at = now
+            self._key_check = asyncio.create_task(_revoked(self.keys, key_ids))
 
     def _end(self, client: StreamClient, farewell: bytes) -> None:
         self.clients.discard(client)
@@ -196,10 +234,33 @@ class StreamHub:
 
     async def run(self, database: Database) -> None:
         """Follow the outbox until cancelled: woken by NOTIFY, polling as a fallback."""
-        while True:
-            self.wake.clear()
-            await self.pump(database)
-            await wait_for_event(self.wake, POLL_SECONDS)
+        try:
+            while True:
+                self.wake.clear()
+                await self.pump(database)
+                await wait_for_event(self.wake, POLL_SECONDS)
+        finally:
+            if self._key_check is not None:
+                self._key_check.cancel()
+
+
+def _due(last: datetime | None, now: datetime, seconds: float) -> bool:
+    """Whether a check made at `last` is to be made again (a clock that went back: yes)."""
+    return last is None or not last <= now < last + timedelta(seconds=seconds)
+
+
+async def _revoked(keys: RemoteApiKeys, key_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these API keys are revoked; one that cannot be checked now is left be (its
+    stream goes on, and is asked about again)."""
+
+    async def revoked(key_id: uuid.UUID) -> bool:
+        try:
+            return await keys.active(key_id) is None
+        except Unavailable:
+            return False
+
+    answers = await asyncio.gather(*(revoked(key_id) for key_id in key_ids))
+    return {key_id for key_id, gone in zip(key_ids, answers, strict=True) if gone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,16 +294,20 @@ async def open_stream(
     replay: Replay | None = None,
     expires_at: datetime | None = None,
     session_id: str | None = None,
+    api_key_id: uuid.UUID | None = None,
 ) -> Opened:
     """A client and the frames to send it: what it missed since `last_event_id` (from the
     database, within `replay`'s bounds), then live events, with heartbeat comments, until
-    `expires_at` or until the sign-in `session_id` is signed out."""
+    `expires_at`, until the sign-in `session_id` is signed out, or until the API key
+    `api_key_id` is revoked."""
     await hub.start(database)
     last_seen = None
     if last_event_id is not None:
         async with database.sessions() as session:
             last_seen = await repository.find(session, last_event_id)
-    client = StreamClient(viewer, event_filter, hub.queue_size, last_seen, expires_at, session_id)
+    client = StreamClient(
+        viewer, event_filter, hub.queue_size, last_seen, expires_at, session_id, api_key_id
+    )
     frames = _frames(
         database, hub, client, last_event_id, last_seen, heartbeat_seconds, replay or Replay()
     )

@@ -24,7 +24,6 @@ from shared.settings import Settings
 
 MAX_PER_OWNER = 100
 SCOPE = "subscriptions:write"
-API_KEY_SUB_PREFIX = "apikey:"
 
 
 def ensure_may_manage_own(principal: Principal) -> None:
@@ -62,13 +61,6 @@ def ensure_may_manage_organisation(principal: Principal, organisation_id: uuid.U
         raise NotFound("No such organisation.")
 
 
-def api_key_of(principal: Principal) -> uuid.UUID | None:
-    """The id of the API key a caller is, or None for a person."""
-    if principal.via != "api_key":
-        return None
-    return uuid.UUID(principal.sub.removeprefix(API_KEY_SUB_PREFIX))
-
-
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -103,7 +95,7 @@ async def create(
         owner_roles=sorted(principal.roles),
         owner_regions=list(principal.regions),
         owner_claims_issued_at=principal.issued_at,
-        api_key_id=api_key_of(principal),
+        api_key_id=principal.api_key_id,
         channel=data.channel,
         target=data.target,
         event_types=data.event_types,
