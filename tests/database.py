@@ -57,6 +57,14 @@ async def truncate_all(url: str, schemas: tuple[str, ...]) -> None:
         )
         if rows:
             tables = ", ".join(f'"{r["schemaname"]}"."{r["tablename"]}"' for r in rows)
-            await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            # A request a browser test left in flight may hold one table while TRUNCATE
+            # takes the next: PostgreSQL then ends one of the two; if it was us, again.
+            for attempt in range(5):
+                try:
+                    await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                    break
+                except asyncpg.exceptions.DeadlockDetectedError:
+                    if attempt == 4:
+                        raise
     finally:
         await conn.close()

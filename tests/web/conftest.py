@@ -152,7 +152,14 @@ async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterat
         page = await context.new_page()
         page.set_default_timeout(15_000)
         tab = Tab(page)
-        page.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: (
+                tab.errors.append(f"{m.text} at {m.location.get('url')}")
+                if m.type == "error"
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: tab.errors.append(str(e)))
         return tab
 
