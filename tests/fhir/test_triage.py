@@ -83,8 +83,16 @@ async def test_the_task_follows_the_referral(live_url: str, auth: TokenFactory) 
     async with httpx.AsyncClient(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2, place_type="GRZ")
-        referral = await submit(client, people.referrer, place_type="GRZ")
+        referral = await submit(client, people.referrer, place_type="GRZ", reference="HA-2026-17")
         rid = referral["id"]
+        request = await client.get(f"/fhir/ServiceRequest/{rid}", headers=people.referrer)
+        assert request.json()["identifier"] == [
+            {
+                "use": "usual",
+                "value": "HA-2026-17",
+                "assigner": {"reference": f"Organization/{people.referrer_org}"},
+            }
+        ]
 
         async def status() -> tuple[str, str]:
             task = await task_of(client, rid, people.referrer)

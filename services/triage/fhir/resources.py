@@ -6,6 +6,7 @@ from __future__ import annotations
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -90,6 +91,15 @@ def service_request(referral: ReferralOut) -> ServiceRequest:
             )
         ]
         if referral.reservation is not None
+        else None,
+        identifier=[
+            Identifier(
+                use="usual",
+                value=referral.reference,
+                assigner=Reference(reference=f"Organization/{referral.organisation_id}"),
+            )
+        ]
+        if referral.reference
         else None,
         note=[Annotation(text=referral.notes)] if referral.notes else None,
     )
