@@ -367,7 +367,8 @@ async def test_a_batch_commits_chunk_by_chunk(
                     assert not task.done(), task.result().text
                     waiting = await observer.execute(
                         text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                            "SELECT count(*) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
                             " AND query LIKE '%FROM capacity.capacity%'"
                         )
                     )

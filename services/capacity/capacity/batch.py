@@ -27,6 +27,7 @@ from services.capacity.capacity.schemas import (
     RowError,
 )
 from services.capacity.capacity.service import report
+from services.capacity.facilities import repository as facilities
 from shared import metrics
 from shared.auth import Principal
 from shared.errors import (
@@ -185,9 +186,14 @@ async def report_batch(
     valid.sort(key=lambda item: (item[1].facility_id, item[1].place_type))
     size = settings.batch_chunk_rows
     for start in range(0, len(valid), size):
+        chunk = valid[start : start + size]
         async with sessions.begin() as session:
-            for number, row in valid[start : start + size]:
+            # Read in one query and held for the chunk, so each row finds its facility in
+            # the session instead of asking the database again.
+            known = await facilities.get_many(session, {row.facility_id for _, row in chunk})
+            for number, row in chunk:
                 results[number] = await _apply(session, principal, settings, number, row)
+            del known
     rejected = sum(isinstance(result, RowError) for result in results.values())
     metrics.capacity_reports.labels("rejected").inc(rejected)
     return [results[number] for number in sorted(results)]
