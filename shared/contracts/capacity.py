@@ -24,6 +24,13 @@ class FacilitySummary(BaseModel):
     lon: float
     admission_hours: str
     features: list[str]
+    # Where it is and how to reach it: the address, the admissions number in E.164
+    # (`shared.phone.display` writes it as people do) and how to call after hours.
+    postcode: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    phone: str | None = None
+    contact_note: str | None = None
 
 
 class AvailabilityItem(BaseModel):
@@ -91,6 +98,12 @@ class FacilityRecord(BaseModel):
     region_code: str
     admission_hours: str
     features: list[str]
+    city: str
+    postcode: str
+    street: str | None = None
+    house_number: str | None = None
+    phone: str | None = None
+    contact_note: str | None = None
 
 
 class OrganisationRecord(BaseModel):
@@ -101,3 +114,4 @@ class OrganisationRecord(BaseModel):
     name: str
     lat: float | None
     lon: float | None
+    phone: str | None = None

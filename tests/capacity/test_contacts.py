@@ -15,7 +15,7 @@ from services.capacity import demo
 from shared.phone import display, normalise
 from shared.settings import Settings
 from tests.conftest import TokenFactory
-from tests.factories import create_facility, create_organisation
+from tests.factories import create_facility, create_organisation, report
 
 JSON = {"content-type": "application/json"}
 
@@ -301,3 +301,30 @@ async def test_the_demo_has_an_address_and_phone_everywhere(
         await demo.load(session, settings)
     again = await client.get(f"/api/v1/facilities/{changed['id']}", headers=auth("admin"))
     assert again.json()["phone"] == "+31612345678"
+
+
+async def test_availability_items_carry_the_address_and_contacts(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    organisation = await create_organisation(client, auth)
+    facility = await create_facility(
+        client, auth, organisation["id"], postcode="2103 VJ", city="Heemstede", **CONTACTS
+    )
+    bare = await create_facility(client, auth, organisation["id"])
+    for place in (facility, bare):
+        await report(client, auth, place, "ELV_HOOG")
+    response = await client.get(
+        "/api/v1/availability", params={"place_type": "ELV_HOOG"}, headers=auth("referrer")
+    )
+    items = {i["facility"]["id"]: i for i in response.json()["items"]}
+    assert location(items[facility["id"]]) == {
+        "postcode": "2103 VJ",
+        "city": "Heemstede",
+        **CONTACTS,
+        "phone": "+31235312000",
+    }
+    assert location(items[bare["id"]]) == {
+        "postcode": "2011 AB",
+        "city": "Haarlem",
+        **dict.fromkeys(CONTACTS),
+    }
