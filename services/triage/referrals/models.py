@@ -134,3 +134,7 @@ class Reservation(Base):
     decided_by: Mapped[str | None] = mapped_column(String(255))
     reason_code: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    # Contacts as they were when the place was reserved (see `schemas.PlaceContact` and
+    # `schemas.ReservingOrganisation`): how to reach the location, and who reserved it.
+    facility_contact: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    reserved_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -6,7 +6,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from services.triage.referrals.bsn import refuse_bsn
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
-from shared import reference
+from shared import phone, reference
 from shared.schemas import Latitude, Line, Longitude, Text
 
 Urgency = Literal["acute", "urgent", "soon", "planned"]
@@ -159,12 +159,77 @@ class PatientOut(BaseModel):
     postcode: str
 
 
+class PlaceContact(BaseModel):
+    """How to reach a reserved location: its address and admissions phone (E.164) with a
+    note, as they were when the place was reserved."""
+
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    contact_note: str | None = None
+
+
+class ReservingOrganisation(BaseModel):
+    """Who reserved a place — the triagist's RAP or the GP's practice — and its phone
+    (E.164), for the provider to call back."""
+
+    id: uuid.UUID
+    name: str
+    phone: str | None = None
+
+
+def place_contact(reservation: Reservation) -> PlaceContact | None:
+    contact = reservation.facility_contact
+    return PlaceContact.model_validate(contact) if contact is not None else None
+
+
+def _address(contact: PlaceContact) -> str | None:
+    street = " ".join(p for p in (contact.street, contact.house_number) if p)
+    town = " ".join(p for p in (contact.postcode, contact.city) if p)
+    return ", ".join(p for p in (street, town) if p) or None
+
+
+def next_steps(reservation: Reservation) -> str | None:
+    """What to do now, in Dutch, for the reservation's place: while it is held, whom to
+    ring; once accepted, where the patient goes and whom to ring to arrange it."""
+    contact = place_contact(reservation) or PlaceContact()
+    name = reservation.facility_name
+    note = f" ({contact.contact_note})" if contact.contact_note else ""
+    call = (
+        f"bel de opname op {phone.display(contact.phone)}{note}"
+        if contact.phone
+        else f"neem contact op met {name}{note}"
+    )
+    if reservation.status == "held":
+        return (
+            f"De plaats bij {name} is gereserveerd; de zorgaanbieder beslist nog. "
+            f"Bij haast: {call}."
+        )
+    if reservation.status == "accepted":
+        address = _address(contact)
+        where = f" Adres: {address}." if address else ""
+        return (
+            f"{name} neemt de cliënt op: {call} om de overplaatsing en het vervoer af te "
+            f"spreken, en geef de overdracht mee.{where}"
+        )
+    return None
+
+
 class ReservationSummary(BaseModel):
     id: uuid.UUID
     facility_id: uuid.UUID
     facility_name: str
     status: str
     expires_at: datetime
+    facility_contact: PlaceContact | None = Field(
+        description="How to reach the location: address and admissions phone."
+    )
+    next_steps: str | None = Field(
+        description="In Dutch: whom to ring while the place is held; once accepted, where "
+        "the patient goes and how to arrange it."
+    )
 
 
 class ReferralOut(BaseModel):
@@ -255,6 +320,8 @@ def referral_out(referral: Referral, reservation: Reservation | None, declines: 
             facility_name=reservation.facility_name,
             status=reservation.status,
             expires_at=reservation.expires_at,
+            facility_contact=place_contact(reservation),
+            next_steps=next_steps(reservation),
         )
         if reservation is not None
         else None,

@@ -29,13 +29,14 @@ from services.triage.referrals import access, lifecycle
 from services.triage.referrals import repository as referrals
 from services.triage.referrals.lifecycle import Actor, IllegalTransition
 from services.triage.referrals.models import Referral, Reservation
+from services.triage.referrals.schemas import PlaceContact, ReservingOrganisation
 from services.triage.reservations import repository
 from services.triage.reservations.events import publish_reservation
 from services.triage.reservations.schemas import ReservationIn, reservation_out
 from shared import metrics, reference
 from shared.auth import Principal
 from shared.care_rules import Screen
-from shared.contracts.capacity import FacilityRecord, HoldOut
+from shared.contracts.capacity import FacilityRecord, HoldOut, OrganisationRecord
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
 
@@ -58,6 +59,7 @@ class HeldPlace:
     place_type: str
     expires_at: datetime
     path: list[str]  # the referral's steps to `reserved`
+    reserved_by: OrganisationRecord | None = None  # the caller's organisation
 
 
 async def reserve(
@@ -148,6 +150,12 @@ async def hold_place(
             f"No free {referral.place_type} place is left at this facility.",
             extra={"referral_status": referral.status, "facility_id": str(data.facility_id)},
         )
+    # Only the winners of a race need to know who they are, for the provider to call back.
+    try:
+        reserved_by = await client.organisation(principal.org) if principal.org else None
+    except CapacityUnavailable:
+        await release_quietly(client, hold.id)
+        raise
     now = now or datetime.now(UTC)
     # A repeated request gets the first hold back: the reservation never outlives it.
     expires_at = min(
@@ -161,6 +169,7 @@ async def hold_place(
         place_type=referral.place_type,
         expires_at=expires_at,
         path=path,
+        reserved_by=reserved_by,
     )
 
 
@@ -235,6 +244,19 @@ async def record(
             direct_booking=books_directly(principal, referral),
             created_at=now,
             expires_at=held.expires_at,
+            facility_contact=PlaceContact(
+                street=facility.street,
+                house_number=facility.house_number,
+                postcode=facility.postcode,
+                city=facility.city,
+                phone=facility.phone,
+                contact_note=facility.contact_note,
+            ).model_dump(),
+            reserved_by=ReservingOrganisation(
+                id=held.reserved_by.id, name=held.reserved_by.name, phone=held.reserved_by.phone
+            ).model_dump(mode="json")
+            if held.reserved_by is not None
+            else None,
         ),
     )
     actor = Actor.of(principal)

@@ -5,7 +5,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.triage.referrals.models import Reservation
-from services.triage.referrals.schemas import FreeText, Person, Status
+from services.triage.referrals.schemas import (
+    FreeText,
+    Person,
+    PlaceContact,
+    ReservingOrganisation,
+    Status,
+    place_contact,
+)
 
 ReasonCode = Literal["no_staff", "care_too_complex", "features_missing", "patient_refused", "other"]
 ReservationStatus = Literal["held", "accepted", "declined", "expired", "released", "cancelled"]
@@ -55,6 +62,13 @@ class ReservationOut(BaseModel):
     decided_at: datetime | None
     reason_code: ReasonCode | None
     note: str | None
+    facility_contact: PlaceContact | None = Field(
+        description="How to reach the location: address and admissions phone."
+    )
+    reserved_by: ReservingOrganisation | None = Field(
+        description="The organisation that reserved the place, with its phone: whom the "
+        "provider calls back."
+    )
 
 
 def reservation_out(reservation: Reservation, referral_status: str) -> ReservationOut:
@@ -74,4 +88,8 @@ def reservation_out(reservation: Reservation, referral_status: str) -> Reservati
         decided_at=reservation.decided_at,
         reason_code=reservation.reason_code,
         note=reservation.note,
+        facility_contact=place_contact(reservation),
+        reserved_by=ReservingOrganisation.model_validate(reservation.reserved_by)
+        if reservation.reserved_by is not None
+        else None,
     )
