@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.audit.service import Trail
 from services.triage.capacity_client import CapacityClient, HoldEnded
-from services.triage.clock import AMSTERDAM
 from services.triage.referrals import access, lifecycle, repository
 from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
@@ -21,6 +20,7 @@ from services.triage.referrals.schemas import ReferralIn
 from services.triage.triagists import service as triagists
 from shared import reference
 from shared.auth import Principal
+from shared.care_rules import AMSTERDAM
 from shared.errors import Conflict, Forbidden, Invalid
 
 URGENCY_WINDOWS = {
