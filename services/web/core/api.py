@@ -105,6 +105,9 @@ class Api:
     async def put(self, path: str, json: Any) -> Any:
         return await self.request("PUT", path, json=json)
 
+    async def patch(self, path: str, json: Any) -> Any:
+        return await self.request("PATCH", path, json=json)
+
     async def delete(self, path: str) -> Any:
         return await self.request("DELETE", path)
 

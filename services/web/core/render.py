@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -16,6 +17,7 @@ from markupsafe import Markup
 from services.web.core import messages
 from services.web.core.session import CSRF_FIELD
 from shared import care_rules
+from shared import phone as phones
 
 FRAGMENT_HEADER = "x-zorgplek-fragment"
 RELATIVE_DAYS = {0: "vandaag", 1: "morgen", -1: "gisteren"}
@@ -107,6 +109,21 @@ def time_tag(value: Any) -> Markup:
     )
 
 
+def phone(value: Any) -> str:
+    """A stored number (E.164) as people write it: '023 531 2000', '06 1234 5678'."""
+    if not value:
+        return ""
+    try:
+        return phones.display(str(value))
+    except phonenumbers.NumberParseException:
+        return str(value)
+
+
+def tel(value: Any) -> str:
+    """The `tel:` link of a stored number."""
+    return f"tel:{value}" if value else ""
+
+
 def km(value: Any) -> str:
     """'3,2 km'."""
     if value is None:
@@ -135,6 +152,8 @@ def environment() -> Environment:
         day=day,
         time_tag=time_tag,
         km=km,
+        phone=phone,
+        tel=tel,
         iso=iso,
         place_type=messages.place_type_name,
         feature=messages.feature_name,

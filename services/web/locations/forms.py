@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.web.core.values import whole_number
+from shared import phone as phones
 
 FIELDS = {
     "staffed": "Bemand",
@@ -58,4 +59,46 @@ def parse(values: dict[str, str]) -> CapacityForm:
             form.errors["available"] = (
                 f"Bezet ({occupied}) plus vrij ({available}) is meer dan bemand ({staffed})."
             )
+    return form
+
+
+CONTACT_FIELDS = {
+    "street": "Straat",
+    "house_number": "Huisnummer",
+    "phone": "Telefoon voor opnames",
+    "contact_note": "Bereikbaarheid",
+}
+CONTACT_LIMITS = {"street": 100, "house_number": 16, "contact_note": 200}
+CONTACT_MESSAGES = {
+    "street": "Vul de straat in, zonder huisnummer.",
+    "house_number": "Vul een huisnummer in zoals 12, 12a of 12-14.",
+    "phone": "Vul een Nederlands telefoonnummer in, bijvoorbeeld 023 531 2000 of 06 1234 5678.",
+    "contact_note": "Schrijf de bereikbaarheid op één regel.",
+}
+
+
+@dataclass(slots=True)
+class ContactForm:
+    """How to reach a location, as typed; what the API should store; Dutch messages."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, str | None]:
+        """The change for the API: every contact field, an empty one cleared."""
+        return {name: self.values[name].strip() or None for name in CONTACT_FIELDS}
+
+
+def parse_contact(values: dict[str, str]) -> ContactForm:
+    """Check what can be checked here; the API checks the rest (house numbers, lines)."""
+    form = ContactForm(values={k: values.get(k, "") for k in CONTACT_FIELDS})
+    for name, limit in CONTACT_LIMITS.items():
+        if len(form.values[name].strip()) > limit:
+            form.errors[name] = f"Gebruik hoogstens {limit} tekens."
+    number = form.values["phone"].strip()
+    if number:
+        try:
+            phones.normalise(number)
+        except ValueError:
+            form.errors["phone"] = CONTACT_MESSAGES["phone"]
     return form

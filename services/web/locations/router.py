@@ -22,6 +22,7 @@ async def _page(
     *,
     failed: tuple[str, str] | None = None,
     form: forms.CapacityForm | None = None,
+    contact: tuple[str, forms.ContactForm] | None = None,
     error: str | None = None,
 ) -> Response:
     organisation = viewer.principal.org
@@ -33,6 +34,8 @@ async def _page(
             "title": "Mijn locaties",
             "locations": locations,
             "fields": forms.FIELDS,
+            "contact_fields": forms.CONTACT_FIELDS,
+            "contact": contact,
             "failed": failed,
             "form": form,
             "error": error,
@@ -46,6 +49,34 @@ async def my_locations(request: Request) -> Response:
     """The provider's locations with their numbers and last report time."""
     viewer = require(request, "provider")
     return await _page(request, viewer)
+
+
+@router.post("/locaties/{facility_id}/contact")
+async def save_contact(request: Request, facility_id: uuid.UUID) -> Response:
+    """Save how to reach a location: address, admissions phone and when to call how.
+    (Declared before the place type route, which would otherwise take `contact`.)"""
+    viewer = require(request, "provider")
+    submitted = await request.form()
+    form = forms.parse_contact({k: str(submitted.get(k) or "") for k in forms.CONTACT_FIELDS})
+    if not form.errors:
+        try:
+            await service.save_contact(viewer.api, str(facility_id), form.body())
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            for name in exc.fields:
+                if name in forms.CONTACT_FIELDS:
+                    form.errors[name] = forms.CONTACT_MESSAGES[name]
+            if not form.errors:
+                form.errors["phone"] = exc.message
+    if form.errors:
+        return await _page(
+            request,
+            viewer,
+            contact=(str(facility_id), form),
+            error="Het adres en de telefoon zijn niet opgeslagen; zie de melding bij het veld.",
+        )
+    return RedirectResponse(f"/locaties?melding=opgeslagen#contact-{facility_id}", status_code=303)
 
 
 @router.post("/locaties/{facility_id}/{place_type}")

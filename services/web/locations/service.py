@@ -33,3 +33,8 @@ async def locations(api: Api, organisation_id: str) -> list[Location]:
 async def report(api: Api, facility_id: str, place_type: str, body: dict[str, Any]) -> Any:
     """Report one place type's numbers now."""
     return await api.put(f"/api/v1/facilities/{facility_id}/capacity/{place_type}", body)
+
+
+async def save_contact(api: Api, facility_id: str, body: dict[str, Any]) -> Any:
+    """Change how to reach a location; only the location's own provider may."""
+    return await api.patch(f"/api/v1/facilities/{facility_id}", body)
