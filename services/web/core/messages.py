@@ -29,12 +29,19 @@ NOTICES: dict[str, tuple[str, str]] = {
     "geaccepteerd": ("good", "De reservering is geaccepteerd; de patiënt is geplaatst."),
     "afgewezen": ("good", "De reservering is afgewezen; het RAP zoekt verder."),
     "uitgelogd": ("good", "U bent uitgelogd."),
+    "vrijgegeven": ("good", "De reservering is vrijgegeven. Kies een andere plek."),
+    "teruggegeven": (
+        "good",
+        "De aanmelding staat weer in de wachtrij; een collega kan haar oppakken.",
+    ),
+    "toegewezen": ("good", "De aanmelding is aan uw collega toegewezen."),
     "verlopen": (
         "warn",
         "Deze reservering is intussen verlopen of ingetrokken; er is niets gewijzigd.",
     ),
     "plek-bezet": ("warn", "Deze plek is net niet meer vrij. Kies een andere plek uit de lijst."),
     "advies-leeg": ("warn", "Schrijf eerst het advies op; er is niets vastgelegd."),
+    "kies-collega": ("warn", "Kies eerst een collega; er is niets gewijzigd."),
     "plek-regels": (
         "warn",
         "De zorgregels laten deze plek niet toe voor deze patiënt; de reden staat bij de plek. "
@@ -100,6 +107,12 @@ ROLE = {
     "viewer": "Coördinator",
     "admin": "Beheerder",
 }
+CANCEL_REASONS = {
+    "no_place_found": "Geen plek gevonden",
+    "patient_deceased": "Patiënt overleden",
+    "placed_elsewhere": "Elders opgenomen",
+    "other": "Andere reden",
+}
 DECLINE_REASONS = {
     "no_staff": "Onvoldoende personeel",
     "care_too_complex": "Zorg te complex voor deze locatie",
@@ -110,6 +123,9 @@ DECLINE_REASONS = {
 ACTIONS = {
     "create": "aangemeld",
     "claim": "opgepakt",
+    "assign": "toegewezen",
+    "unassign": "teruggegeven aan de wachtrij",
+    "release": "reservering vrijgegeven",
     "advise": "advies gegeven",
     "search": "zoekt plek",
     "reserve": "plek gereserveerd",

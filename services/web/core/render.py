@@ -164,6 +164,7 @@ def environment() -> Environment:
         sex=lambda code: messages.SEX.get(code, code),
         admission=lambda code: messages.ADMISSION_HOURS.get(code, code),
         decline_reason=lambda code: messages.DECLINE_REASONS.get(code, code),
+        cancel_reason=lambda code: messages.CANCEL_REASONS.get(code, code),
     )
     env.globals.update(csrf_field=CSRF_FIELD, action_label=messages.action_label)
     return env

@@ -13,11 +13,12 @@ from services.web.core.api import ApiError
 from services.web.core.pages import PageRoute, require
 from services.web.core.render import render
 from services.web.queue import service
+from services.web.referrals import cancelling
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 QUEUE_EVENTS = (
     "referral.created referral.status_changed reservation.held reservation.accepted "
-    "reservation.declined reservation.expired"
+    "reservation.declined reservation.expired reservation.released"
 )
 
 
@@ -56,6 +57,7 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
         viewer.api, str(referral_id), asked, viewer.principal.sub
     )
     scope = service.shown_scope(referral, asked)
+    colleagues = await service.colleagues(viewer.api, referral)
     return render(
         request,
         "queue/referral.html",
@@ -68,6 +70,9 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
             "scope": scope,
             "mine": bool(referral.get("assignee"))
             and referral["assignee"]["id"] == viewer.principal.sub,
+            "colleagues": colleagues,
+            "open": referral["status"] in service.OPEN,
+            "cancellable": referral["status"] in cancelling.CANCELLABLE,
             "live_events": QUEUE_EVENTS,
         },
     )
@@ -122,14 +127,77 @@ async def hand_over(request: Request, referral_id: uuid.UUID) -> Response:
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=overgedragen", status_code=303)
 
 
+@router.post("/wachtrij/{referral_id}/vrijgeven")
+async def release(
+    request: Request, referral_id: uuid.UUID, reservation_id: Annotated[str, Form()] = ""
+) -> Response:
+    """Give the held place back to try another: the referral searches again."""
+    viewer = require(request, "triagist")
+    try:
+        reservation = str(uuid.UUID(reservation_id))
+    except ValueError:
+        return RedirectResponse(f"/wachtrij/{referral_id}", status_code=303)
+    try:
+        await service.release(viewer.api, reservation)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return RedirectResponse(f"/wachtrij/{referral_id}?melding=verlopen", status_code=303)
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=vrijgegeven", status_code=303)
+
+
+@router.post("/wachtrij/{referral_id}/teruggeven")
+async def hand_back(request: Request, referral_id: uuid.UUID) -> Response:
+    """Hand the case back to the queue, for a colleague to pick up (going off shift)."""
+    viewer = require(request, "triagist")
+    await service.assign(viewer.api, str(referral_id), None)
+    return RedirectResponse("/wachtrij?melding=teruggegeven", status_code=303)
+
+
+@router.post("/wachtrij/{referral_id}/toewijzen")
+async def assign(
+    request: Request, referral_id: uuid.UUID, assignee: Annotated[str, Form()] = ""
+) -> Response:
+    """Give the case to a colleague of the region."""
+    viewer = require(request, "triagist")
+    if not assignee.strip():
+        return RedirectResponse(f"/wachtrij/{referral_id}?melding=kies-collega", status_code=303)
+    await service.assign(viewer.api, str(referral_id), assignee.strip()[:255])
+    return RedirectResponse(f"/wachtrij/{referral_id}?melding=toegewezen", status_code=303)
+
+
+@router.get("/wachtrij/{referral_id}/annuleren")
+async def cancel_page(request: Request, referral_id: uuid.UUID) -> Response:
+    """Ask for confirmation and the reason before cancelling."""
+    viewer = require(request, "triagist")
+    referral = await viewer.api.get(f"/api/v1/referrals/{referral_id}")
+    return cancelling.page(
+        request,
+        referral,
+        cancelling.CancelForm(),
+        action=f"/wachtrij/{referral_id}/annuleren",
+        back=f"/wachtrij/{referral_id}",
+    )
+
+
 @router.post("/wachtrij/{referral_id}/annuleren")
 async def cancel(
-    request: Request, referral_id: uuid.UUID, reason: Annotated[str, Form()] = ""
+    request: Request,
+    referral_id: uuid.UUID,
+    reason_code: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Cancel the referral; any held place is released."""
+    """Cancel the referral, confirmed with a reason; any held place is released."""
     viewer = require(request, "triagist")
-    await viewer.api.post(
-        f"/api/v1/referrals/{referral_id}/cancel",
-        {"reason": reason.strip()[:500] or "Geannuleerd door de triagist"},
-    )
+    form = cancelling.parse(reason_code, reason)
+    if form.errors:
+        referral = await viewer.api.get(f"/api/v1/referrals/{referral_id}")
+        return cancelling.page(
+            request,
+            referral,
+            form,
+            action=f"/wachtrij/{referral_id}/annuleren",
+            back=f"/wachtrij/{referral_id}",
+        )
+    await cancelling.cancel(viewer.api, str(referral_id), form)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=geannuleerd", status_code=303)

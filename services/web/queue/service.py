@@ -80,3 +80,31 @@ async def reserve(api: Api, referral_id: str, facility_id: str) -> dict[str, Any
         conflict=PLACE_TAKEN,
     )
     return result
+
+
+OPEN = ("submitted", "in_triage", "searching", "reserved")
+RESERVATION_GONE = "Deze reservering is intussen verlopen of beantwoord; er is niets gewijzigd."
+
+
+async def colleagues(api: Api, referral: dict[str, Any]) -> list[dict[str, Any]]:
+    """The triagists of the referral's region a case may be given to, by name; not the one
+    who has it now. Empty for a closed referral."""
+    if referral["status"] not in OPEN:
+        return []
+    try:
+        found = await api.get("/api/v1/triagists", params={"region": referral["region_code"]})
+    except ApiError:
+        return []  # the page works without the list; handing back still does
+    assignee = (referral.get("assignee") or {}).get("id")
+    items: list[dict[str, Any]] = found["items"]
+    return sorted((c for c in items if c["id"] != assignee), key=lambda c: c["name"])
+
+
+async def release(api: Api, reservation_id: str) -> None:
+    """Give a held place back, to try another."""
+    await api.post(f"/api/v1/reservations/{reservation_id}/release", conflict=RESERVATION_GONE)
+
+
+async def assign(api: Api, referral_id: str, assignee: str | None) -> None:
+    """Hand the case back to the queue (None) or give it to a colleague of the region."""
+    await api.post(f"/api/v1/referrals/{referral_id}/assign", {"assignee": assignee})

@@ -15,6 +15,7 @@ from shared import reference
 URGENCIES = ("acute", "urgent", "soon", "planned")
 SEXES = ("female", "male", "other", "unknown")
 MAX_NOTES = 1000
+MAX_REFERENCE = 30
 LABELS = {
     "place_type": "Soort plek",
     "urgency": "Urgentie",
@@ -25,6 +26,7 @@ LABELS = {
     "region_code": "Regio",
     "needs": "Nodige kenmerken",
     "notes": "Toelichting",
+    "reference": "Eigen referentie",
     "": "Aanmelding",
 }
 NINE_DIGITS = re.compile(r"(?<!\d)(\d[\s.-]?){8}\d(?!\d)")
@@ -63,6 +65,8 @@ class ReferralForm:
             body["planned_date"] = v["planned_date"]
         if v["notes"]:
             body["notes"] = v["notes"]
+        if v["reference"]:
+            body["reference"] = v["reference"]
         if practice is not None:
             body["near"] = {"lat": practice[0], "lon": practice[1]}
         if v["facility_id"]:
@@ -82,6 +86,7 @@ def blank(place_type: str = "", facility_id: str = "", region_code: str = "") ->
             "region_code": region_code,
             "needs": [],
             "notes": "",
+            "reference": "",
             "facility_id": facility_id,
             "key": str(uuid.uuid4()),
         }
@@ -125,6 +130,10 @@ def parse(data: dict[str, Any], needs: list[str]) -> ReferralForm:
         errors["notes"] = f"Gebruik hoogstens {MAX_NOTES} tekens (nu {len(text['notes'])})."
     elif looks_like_bsn(text["notes"]):
         errors["notes"] = "Dit lijkt op een BSN. Vul nooit een BSN of naam in; haal het nummer weg."
+    if len(text["reference"]) > MAX_REFERENCE:
+        errors["reference"] = f"Gebruik hoogstens {MAX_REFERENCE} tekens."
+    elif looks_like_bsn(text["reference"]):
+        errors["reference"] = "Dit lijkt op een BSN. Gebruik uw eigen nummer, nooit een BSN."
     if facility_id:
         try:
             uuid.UUID(facility_id)

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse
 from services.web.core.api import ApiError
 from services.web.core.pages import PageRoute, Viewer, require
 from services.web.core.render import render
-from services.web.referrals import forms, service
+from services.web.referrals import cancelling, forms, service
 from shared import reference
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LIVE_REFERRAL_EVENTS = (
     "referral.created referral.status_changed reservation.held reservation.accepted "
-    "reservation.declined reservation.expired"
+    "reservation.declined reservation.expired reservation.released"
 )
 
 
@@ -96,13 +96,20 @@ async def submit_referral(request: Request) -> Response:
 
 @router.get("/aanmeldingen")
 async def my_referrals(request: Request) -> Response:
-    """Mijn aanmeldingen: the organisation's referrals with their live status."""
+    """Mijn aanmeldingen: the organisation's referrals with their live status; `referentie`
+    finds one by the practice's own reference."""
     viewer = require(request, "referrer")
-    referrals = await service.mine(viewer.api)
+    reference = request.query_params.get("referentie", "").strip()[: forms.MAX_REFERENCE]
+    referrals = await service.mine(viewer.api, reference)
     return render(
         request,
         "referrals/list.html",
-        {"title": "Mijn aanmeldingen", "referrals": referrals, "live_events": LIVE_REFERRAL_EVENTS},
+        {
+            "title": "Mijn aanmeldingen",
+            "referrals": referrals,
+            "reference": reference,
+            "live_events": LIVE_REFERRAL_EVENTS,
+        },
     )
 
 
@@ -120,6 +127,7 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
             "referral": referral,
             "timeline": timeline,
             "matches": matches,
+            "cancellable": referral["status"] in cancelling.CANCELLABLE,
             "live_events": LIVE_REFERRAL_EVENTS,
         },
     )
@@ -143,16 +151,41 @@ async def book_directly(
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=gereserveerd", status_code=303)
 
 
+@router.get("/aanmeldingen/{referral_id}/annuleren")
+async def cancel_page(request: Request, referral_id: uuid.UUID) -> Response:
+    """Ask for confirmation and the reason before cancelling."""
+    viewer = require(request, "referrer")
+    referral, _ = await service.detail(viewer.api, str(referral_id))
+    return cancelling.page(
+        request,
+        referral,
+        cancelling.CancelForm(),
+        action=f"/aanmeldingen/{referral_id}/annuleren",
+        back=f"/aanmeldingen/{referral_id}",
+    )
+
+
 @router.post("/aanmeldingen/{referral_id}/annuleren")
 async def cancel(
-    request: Request, referral_id: uuid.UUID, reason: Annotated[str, Form()] = ""
+    request: Request,
+    referral_id: uuid.UUID,
+    reason_code: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Cancel the referral; any held place is released."""
+    """Cancel the referral, confirmed with a reason; any held place is released, and a
+    provider that already admitted the patient is told."""
     viewer = require(request, "referrer")
-    await viewer.api.post(
-        f"/api/v1/referrals/{referral_id}/cancel",
-        {"reason": reason.strip()[:500] or "Geannuleerd door de verwijzer"},
-    )
+    form = cancelling.parse(reason_code, reason)
+    if form.errors:
+        referral, _ = await service.detail(viewer.api, str(referral_id))
+        return cancelling.page(
+            request,
+            referral,
+            form,
+            action=f"/aanmeldingen/{referral_id}/annuleren",
+            back=f"/aanmeldingen/{referral_id}",
+        )
+    await cancelling.cancel(viewer.api, str(referral_id), form)
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=geannuleerd", status_code=303)
 
 

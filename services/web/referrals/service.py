@@ -37,9 +37,13 @@ async def book(
     return reservation
 
 
-async def mine(api: Api) -> list[dict[str, Any]]:
-    """The organisation's referrals, newest first."""
-    page = await api.get("/api/v1/referrals", params={"limit": 100})
+async def mine(api: Api, reference: str = "") -> list[dict[str, Any]]:
+    """The organisation's referrals, newest first; with `reference`, only the one(s) with
+    that own reference."""
+    params: dict[str, Any] = {"limit": 100}
+    if reference:
+        params["reference"] = reference
+    page = await api.get("/api/v1/referrals", params=params)
     items: list[dict[str, Any]] = page["items"]
     return sorted(items, key=lambda r: r["created_at"], reverse=True)
 

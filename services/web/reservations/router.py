@@ -18,7 +18,7 @@ from services.web.reservations import service
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 EVENTS = (
     "reservation.held reservation.accepted reservation.declined reservation.expired "
-    "referral.status_changed"
+    "reservation.released referral.status_changed"
 )
 
 
