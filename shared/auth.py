@@ -239,7 +239,7 @@ async def authenticate(request: Request) -> Principal:
     else:
         verifier: TokenVerifier = request.app.state.token_verifier
         principal = await verifier.verify(token)
-        async with request.app.state.database.sessions() as session:
+        async with request.app.state.database.auth_sessions() as session:
             if await ended_tokens.has_ended(session, token):
                 raise Unauthorized(
                     "This token's session has ended (signed out).",

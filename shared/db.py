@@ -60,6 +60,8 @@ def plain_url(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
 
 
+CHECK_POOL_SIZE = 3
+
 # SQLSTATE 08001, "unable to establish connection": what a failed connect is reported as.
 CANNOT_CONNECT = "08001"
 
@@ -101,9 +103,14 @@ class Database:
         self.read_engine = create_engine(read_url, pool_size) if read_url else self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # A small pool of its own for the one-row look-ups of authentication (has this
+        # token's session ended?): they never wait behind, nor hold up, the requests' work.
+        self.auth_engine = create_engine(url, CHECK_POOL_SIZE)
+        self.auth_sessions = async_sessionmaker(self.auth_engine, expire_on_commit=False)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.auth_engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
 
