@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 import httpx
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
@@ -75,4 +76,7 @@ async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
     except httpx.HTTPError:
         pass  # the browser reconnects with Last-Event-ID
     finally:
-        await upstream.aclose()
+        # The browser left and this task is being cancelled: close the upstream
+        # connection all the same, or its socket would be left open.
+        with anyio.CancelScope(shield=True):
+            await upstream.aclose()
