@@ -18,8 +18,8 @@ from shared import embedded
 from shared.app import Component, create_app, migration_sets_of
 from shared.auth import ROLES, issue_token
 from shared.db import Database
-from shared.migrate import migrate
 from shared.observability import configure_logging
+from shared.roles import migrate_as_owner
 from shared.settings import Settings
 
 
@@ -64,7 +64,8 @@ def _nothing() -> None:
 
 
 def database_url(settings: Settings) -> tuple[str, Callable[[], None]]:
-    """The configured database, or the embedded one (development only), and what stops it."""
+    """The owner's database URL, or the embedded one (development only), and what stops
+    it."""
     if settings.database_url:
         return settings.database_url, _nothing
     if settings.env != "development":
@@ -72,12 +73,20 @@ def database_url(settings: Settings) -> tuple[str, Callable[[], None]]:
     return embedded.start(settings.home / "pgdata")
 
 
+def _owner_url(settings: Settings) -> tuple[str | None, Callable[[], None]]:
+    """For a serving process: the owner's URL where there is one; none for a service given
+    only its own role's URL in production (the schema is then migrated apart)."""
+    if settings.database_url is None and settings.env != "development":
+        return None, _nothing
+    return database_url(settings)
+
+
 def build_app(
     settings: Settings, names: list[str] | None = None
 ) -> tuple[FastAPI, Callable[[], None]]:
     """The app of these services; a database only when one of them keeps data."""
     chosen = components(settings, names)
-    url, stop = database_url(settings) if migration_sets_of(chosen) else (None, _nothing)
+    url, stop = _owner_url(settings) if migration_sets_of(chosen) else (None, _nothing)
     try:
         return create_app(chosen, settings, database_url=url), stop
     except ValueError as exc:
@@ -173,10 +182,10 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
     async def work(database: Database) -> None:
         sets = migration_sets_of(components(settings))
-        await migrate(database.engine, sets)
+        await migrate_as_owner(database.url, settings, sets)
 
     asyncio.run(_with_database(settings, work))
-    print("All schemas are at their head revision.")
+    print("All schemas are at their head revision; the services' roles are up to date.")
 
 
 def cmd_demo(_: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -18,9 +19,11 @@ from shared import audit, docs, ended_tokens, metrics, outbox, session_api
 from shared.auth import ApiKeyResolver, TokenVerifier
 from shared.db import Database, KernelBase
 from shared.errors import ErrorRenderer, HtmlErrorPage, install_handlers
-from shared.migrate import MigrationSet, at_head, migrate
+from shared.migrate import MigrationSet, at_head
 from shared.observability import RequestMiddleware
 from shared.ratelimit import RateLimiter
+from shared.retention import Retention, prune_all
+from shared.roles import connection_url, login_of, migrate_as_owner, with_login
 from shared.schemas import refuse_invalid_parameters
 from shared.settings import Settings
 
@@ -61,6 +64,8 @@ class Component:
     html_error_page: HtmlErrorPage | None = None
     # (path prefix, renderer): failures under the prefix in another format than problem+json
     error_renderers: Sequence[tuple[str, ErrorRenderer]] = ()
+    # Rows the service deletes once they have served (shared/retention.py).
+    retention: Sequence[Retention] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -83,35 +88,42 @@ def create_app(
     database_url: str | None,
     run_loops: bool = True,
 ) -> FastAPI:
-    """An app serving `components` on the database at `database_url`; an app whose
-    components keep no data (the web pages alone) has no database at all."""
+    """An app serving `components`. `database_url` is the owner's: with it the app first
+    migrates and brings the services' roles up to date; it then connects as the role of its
+    services (shared/roles.py), never as the owner. Without it (a service given only its
+    own ZORGPLEK_<SERVICE>_DATABASE_URL) the schema is migrated apart (`zorgplek migrate`)
+    and readiness waits for it. An app whose components keep no data (the web pages
+    alone) has no database at all."""
     name = components[0].name if len(components) == 1 else "zorgplek"
     migration_sets = migration_sets_of(components)
+    role_url: str | None = None
+    retention_loops = retention_loops(components, settings)
     if migration_sets:
         settings.check_api()
-        if database_url is None:
-            raise ValueError("these services need a database URL")
+        role_url = connection_url(settings, migration_sets, database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = None
-        if migration_sets and database_url is not None:
-            database = Database(
-                database_url, settings.database_read_url, settings.database_pool_size
-            )
-            app.state.database = database
         tasks: list[asyncio.Task[None]] = []
         app.state.loop_tasks = tasks
         try:
-            if database is not None:
-                await migrate(database.engine, migration_sets)
+            if role_url is not None:
+                if database_url is not None:
+                    await migrate_as_owner(database_url, settings, migration_sets)
+                read_url = settings.database_read_url
+                database = Database(
+                    role_url,
+                    with_login(read_url, login_of(role_url)) if read_url else None,
+                    settings.database_pool_size,
+                )
+                app.state.database = database
             for component in components:
                 for hook in component.on_startup:
                     await hook(app)
             if run_loops:
-                for component in components:
-                    for loop in component.loops:
-                        tasks.append(asyncio.create_task(_supervise(app, loop), name=loop.name))
+                for loop in [*(lp for c in components for lp in c.loops), *retention_loops]:
+                    tasks.append(asyncio.create_task(_supervise(app, loop), name=loop.name))
             app.state.started = True
             yield
         finally:
@@ -162,6 +174,17 @@ def create_app(
     if migration_sets:
         app.include_router(session_api.router)
     return app
+
+
+def retention_loops(components: Sequence[Component], settings: Settings) -> list[Loop]:
+    rules = [rule for component in components for rule in component.retention]
+    if not rules:
+        return []
+
+    async def run(app: FastAPI) -> None:
+        await prune_all(app.state.database.sessions, rules, settings, datetime.now(UTC))
+
+    return [Loop("retention", settings.retention_interval_seconds, run)]
 
 
 def migration_sets_of(components: Sequence[Component]) -> list[MigrationSet]:

@@ -56,22 +56,23 @@ async def record(
     behalf, in which sign-in), did what (`action`) to which record, with what outcome. The
     request's id and client address (behind trusted proxies) are filled in; outside a
     request (the CLI, background loops) they are empty."""
-    await session.execute(
-        insert(AuditEntry).values(
-            actor=principal.sub,
-            actor_name=principal.name,
-            on_behalf_of=principal.on_behalf_of,
-            role=",".join(sorted(principal.roles)),
-            organisation_id=principal.org,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else None,
-            source_address=source_address or current_client_address.get(),
-            request_id=request_id.get(),
-            session_id=principal.session,
-            outcome=outcome,
-        )
-    )
+    # Inline: nothing is fetched back (no RETURNING of the id); services may insert here
+    # but never read (shared/roles.py).
+    entry = {
+        "actor": principal.sub,
+        "actor_name": principal.name,
+        "on_behalf_of": principal.on_behalf_of,
+        "role": ",".join(sorted(principal.roles)),
+        "organisation_id": principal.org,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "source_address": source_address or current_client_address.get(),
+        "request_id": request_id.get(),
+        "session_id": principal.session,
+        "outcome": outcome,
+    }
+    await session.execute(insert(AuditEntry).inline().values(entry))
 
 
 def client_address(request: Request) -> str | None:

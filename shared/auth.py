@@ -166,7 +166,23 @@ class TokenVerifier:
             raise Unauthorized("The bearer token has expired.") from exc
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             raise Unauthorized(f"The bearer token was refused: {exc}.") from exc
-        return replace(principal_from_claims(claims), session=ended_tokens.session_id(token))
+        principal = principal_from_claims(claims)
+        if header.get("alg") in HS_ALGORITHMS and not self._shared_secret_may_sign(principal):
+            raise Unauthorized(
+                "People sign in through the identity provider here; a token signed with the "
+                "shared secret is accepted only from Zorgplek's own services.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return replace(principal, session=ended_tokens.session_id(token))
+
+    def _shared_secret_may_sign(self, principal: Principal) -> bool:
+        """Where an OIDC issuer is configured in production, the HS256 secret signs only the
+        services' own calls (role `service`), unless ZORGPLEK_JWT_HS256_FOR_PEOPLE allows
+        more: whoever holds the secret could otherwise mint any person's rights."""
+        settings = self.settings
+        if settings.env != "production" or settings.oidc_issuer is None:
+            return True
+        return settings.jwt_hs256_for_people or principal.roles == {"service"}
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -81,3 +81,8 @@ background_loop_errors = Counter(
     "Errors in background loops (each loop retries).",
     ["loop"],
 )
+rows_pruned = Counter(
+    "zorgplek_rows_pruned_total",
+    "Rows deleted by retention, by table (never the audit log).",
+    ["table"],
+)

@@ -3,6 +3,7 @@ schema; the kernel has one for the `events` and `audit` schemas."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -24,6 +25,9 @@ class MigrationSet:
     package: str  # the package holding `migrations/`
     schemas: tuple[str, ...]  # created before migrating; the first holds the version table
     metadata: MetaData
+    # Rights the service's database role needs on the kernel's tables beyond every
+    # service's (shared/roles.py), e.g. "SELECT ON events.outbox".
+    kernel_rights: tuple[str, ...] = ()
 
     @property
     def version_schema(self) -> str:
@@ -67,12 +71,20 @@ def _upgrade(connection: Connection, migration_set: MigrationSet) -> None:
     command.upgrade(cfg, "head")
 
 
-async def migrate(engine: AsyncEngine, sets: list[MigrationSet]) -> None:
-    """Bring every schema to its head, one process at a time."""
+async def migrate(
+    engine: AsyncEngine,
+    sets: list[MigrationSet],
+    *,
+    then: Callable[[Connection], None] | None = None,
+) -> None:
+    """Bring every schema to its head, one process at a time; `then` runs in the same
+    transaction afterwards (the roles and their rights, shared/roles.py)."""
     async with engine.begin() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         for migration_set in sets:
             await conn.run_sync(_upgrade, migration_set)
+        if then is not None:
+            await conn.run_sync(then)
 
 
 def _current(connection: Connection, migration_set: MigrationSet) -> Any:

@@ -83,13 +83,14 @@ async def publish(session: AsyncSession, event: Event) -> None:
     """Write `event` into the caller's transaction; it is sent only if that commits."""
     if event.type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event.type!r}")
-    await session.execute(
-        insert(OutboxEvent).values(
-            id=event.id,
-            type=event.type,
-            source=event.source,
-            occurred_at=event.occurred_at,
-            data=event.data,
-            audience=event.audience,
-        )
-    )
+    # Inline: nothing is fetched back (no RETURNING of the position); producers may
+    # insert into the outbox but not read it (shared/roles.py).
+    row = {
+        "id": event.id,
+        "type": event.type,
+        "source": event.source,
+        "occurred_at": event.occurred_at,
+        "data": event.data,
+        "audience": event.audience,
+    }
+    await session.execute(insert(OutboxEvent).inline().values(row))

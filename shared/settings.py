@@ -25,6 +25,7 @@ WEAK_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32
+SERVICES_WITH_DATA = ("capacity", "triage", "notify")
 
 
 class Settings(BaseSettings):
@@ -37,7 +38,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     home: Path = Path(".zorgplek")
 
+    # The owner of the schemas: migrations, and the roles the services connect as.
     database_url: str | None = None
+    # Each service's own role (shared/roles.py); unset: derived from the owner's.
+    capacity_database_url: str | None = None
+    triage_database_url: str | None = None
+    notify_database_url: str | None = None
+    # A replica's address for reads; each service signs in there with its own role.
     database_read_url: str | None = None
     database_pool_size: int = Field(default=10, ge=1)
 
@@ -47,6 +54,9 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_jwks_url: str | None = None
     oidc_audience: str | None = None
+    # With an OIDC issuer in production, HS256 tokens are the services' own (role
+    # `service`) unless this allows people's too (shared/auth.py).
+    jwt_hs256_for_people: bool = False
 
     # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (shared/proxies.py):
     # addresses or networks, comma separated. None by default; `zorgplek up`: loopback.
@@ -66,6 +76,13 @@ class Settings(BaseSettings):
 
     def trusted_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
+
+    # Retention (shared/retention.py): how often the loop runs and how long rows are kept.
+    # The audit log is never pruned by the application.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    idempotency_retention_hours: float = Field(default=24.0, gt=0)
+    deliveries_retention_days: float = Field(default=30.0, gt=0)
+    capacity_history_retention_days: float = Field(default=730.0, gt=0)
 
     # Per-caller budgets a minute (shared/ratelimit.py); ZORGPLEK_RATE_LIMITS=off: none.
     rate_limits: bool = True
@@ -164,8 +181,15 @@ class Settings(BaseSettings):
                 "ZORGPLEK_JWT_SECRET (at least 32 bytes) or ZORGPLEK_OIDC_ISSUER is required "
                 "outside development"
             )
-        if self.database_url is None:
+        if self.database_url is None and not any(
+            self.service_database_url(name) for name in SERVICES_WITH_DATA
+        ):
             raise ValueError("ZORGPLEK_DATABASE_URL is required outside development")
+
+    def service_database_url(self, service: str) -> str | None:
+        """The URL a service connects with as its own role, where one is configured."""
+        value = getattr(self, f"{service}_database_url", None)
+        return value if isinstance(value, str) and value else None
 
     def signing_secret(self) -> str:
         """The HS256 secret; in development one is generated once and kept under `home`."""

@@ -3,13 +3,16 @@ holds."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from services.capacity import models
 from services.capacity.availability import service as availability
 from services.capacity.availability.router import router as availability_router
-from services.capacity.base import MIGRATIONS
+from services.capacity.base import MIGRATIONS, idempotency_keys
 from services.capacity.capacity import service as capacity
+from services.capacity.capacity.models import CapacityReport
 from services.capacity.capacity.router import router as capacity_router
 from services.capacity.demo_signin.router import router as demo_signin_router
 from services.capacity.facilities.router import router as facilities_router
@@ -21,7 +24,7 @@ from services.capacity.organisations.router import introspection
 from services.capacity.organisations.router import router as organisations_router
 from services.capacity.organisations.service import resolve_api_key
 from services.capacity.regions.router import router as regions_router
-from shared import fhir
+from shared import fhir, retention
 from shared.app import Component, Loop
 from shared.settings import Settings
 
@@ -66,6 +69,15 @@ def component(settings: Settings) -> Component:
             demo_signin_router,
         ],
         migrations=MIGRATIONS,
+        retention=[
+            retention.idempotency_keys("capacity.idempotency_keys", idempotency_keys),
+            retention.Retention(
+                "capacity.capacity_reports",
+                retention.table_of(CapacityReport),
+                "received_at",
+                lambda s: timedelta(days=s.capacity_history_retention_days),
+            ),
+        ],
         loops=[
             Loop("capacity.expire_holds", interval, _expire_holds),
             Loop("capacity.publish_stale", interval * 6, _publish_stale),

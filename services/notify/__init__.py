@@ -3,20 +3,26 @@ the live stream."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
+from sqlalchemy import ColumnElement, select
 
 from services.notify import models, runtime
-from services.notify.base import MIGRATIONS
+from services.notify.base import MIGRATIONS, idempotency_keys
 from services.notify.delivery import service as delivery
+from services.notify.delivery.models import Delivery
 from services.notify.delivery.router import router as deliveries_router
 from services.notify.relay import listener
 from services.notify.relay import service as relay
+from services.notify.relay.models import DELIVERY_RELAY, RelayCursor
 from services.notify.stream.router import router as stream_router
 from services.notify.stream.router import tickets_router
 from services.notify.subscriptions.router import router as subscriptions_router
 from services.notify.waiting import wait_for_event
-from shared import metrics
+from shared import metrics, retention
 from shared.app import Component, Loop
+from shared.outbox import OutboxEvent
 from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
 
@@ -57,6 +63,35 @@ async def _gauges(app: FastAPI) -> None:
         metrics.outbox_lag.set(await relay.lag_seconds(session))
 
 
+def _relayed() -> ColumnElement[bool]:
+    """Events the relay has passed: no event is dropped before it was fanned out."""
+    horizon = select(RelayCursor.horizon).where(RelayCursor.name == DELIVERY_RELAY)
+    return OutboxEvent.txid < horizon.scalar_subquery()
+
+
+def _finished() -> ColumnElement[bool]:
+    return Delivery.status.in_(("delivered", "dead"))
+
+
+RETENTION = [
+    retention.idempotency_keys("notify.idempotency_keys", idempotency_keys),
+    retention.Retention(
+        "events.outbox",
+        retention.table_of(OutboxEvent),
+        "occurred_at",
+        lambda s: timedelta(days=s.outbox_retention_days),
+        also=_relayed,
+    ),
+    retention.Retention(
+        "notify.deliveries",
+        retention.table_of(Delivery),
+        "created_at",
+        lambda s: timedelta(days=s.deliveries_retention_days),
+        also=_finished,
+    ),
+]
+
+
 def component(settings: Settings) -> Component:
     """The notify service, ready to be served alone or with the others."""
     if not settings.delivery_retry_seconds or min(settings.delivery_retry_seconds) <= 0:
@@ -66,6 +101,7 @@ def component(settings: Settings) -> Component:
         routers=[subscriptions_router, deliveries_router, stream_router, tickets_router],
         migrations=MIGRATIONS,
         api_key_resolver=RemoteApiKeys(settings),
+        retention=RETENTION,
         loops=[
             Loop("notify.listen", RESTART_SECONDS, _listen),
             Loop("notify.relay", RESTART_SECONDS, _relay),

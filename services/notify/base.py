@@ -17,5 +17,10 @@ idempotency_keys = idempotency_table(Base.metadata)
 Idempotency = idempotency_dependency(idempotency_keys)
 
 MIGRATIONS = MigrationSet(
-    name=SCHEMA, package="services.notify", schemas=(SCHEMA,), metadata=Base.metadata
+    name=SCHEMA,
+    package="services.notify",
+    schemas=(SCHEMA,),
+    metadata=Base.metadata,
+    # The relay reads every event; retention drops those past it.
+    kernel_rights=("SELECT, DELETE ON events.outbox",),
 )

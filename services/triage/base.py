@@ -20,5 +20,10 @@ idempotency_keys = idempotency_table(Base.metadata)
 Idempotency = idempotency_dependency(idempotency_keys)
 
 MIGRATIONS = MigrationSet(
-    name=SCHEMA, package="services.triage", schemas=(SCHEMA,), metadata=Base.metadata
+    name=SCHEMA,
+    package="services.triage",
+    schemas=(SCHEMA,),
+    metadata=Base.metadata,
+    # GET /api/v1/audit reads the trail back for auditors.
+    kernel_rights=("SELECT ON audit.audit_log",),
 )

@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from shared import audit
 from shared.auth import Principal
+from shared.db import create_engine
 from shared.outbox import PUBLIC, Event, OutboxEvent, publish
 
 PRINCIPAL = Principal(sub="t1", name="Triagist", org=None, roles=frozenset({"triagist"}))
@@ -43,7 +44,9 @@ async def test_unknown_event_types_are_refused(app: Any) -> None:
             )
 
 
-async def test_audit_log_is_append_only(app: Any) -> None:
+async def test_audit_log_is_append_only(app: Any, database_url: str) -> None:
+    """Even for the owner of the schema: the table's trigger refuses. (No service's role
+    may try at all: tests/security/test_database_roles.py.)"""
     async with app.state.database.sessions.begin() as session:
         await audit.record(
             session,
@@ -53,10 +56,17 @@ async def test_audit_log_is_append_only(app: Any) -> None:
             object_id="r-1",
             source_address="10.1.2.3",
         )
-    for statement in ("UPDATE audit.audit_log SET outcome = 'x'", "DELETE FROM audit.audit_log"):
-        async with app.state.database.sessions() as session:
-            with pytest.raises(DBAPIError, match="append-only"):
-                await session.execute(text(statement))
+    owner = create_engine(database_url, pool_size=1)
+    try:
+        for statement in (
+            "UPDATE audit.audit_log SET outcome = 'x'",
+            "DELETE FROM audit.audit_log",
+        ):
+            async with owner.connect() as connection:
+                with pytest.raises(DBAPIError, match="append-only"):
+                    await connection.execute(text(statement))
+    finally:
+        await owner.dispose()
     async with app.state.database.sessions() as session:
         row = (
             await session.execute(

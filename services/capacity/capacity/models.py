@@ -57,6 +57,8 @@ class CapacityReport(Base):
             "place_type",
             "observed_at",
         ),
+        # Retention deletes by age (shared/retention.py).
+        Index("ix_capacity_reports_received_at", "received_at", postgresql_using="brin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -11,7 +11,7 @@ from shared.audit import AuditEntry
 async def append(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
     """Append audit entries in one statement (a list reads many referrals at once)."""
     if entries:
-        await session.execute(insert(AuditEntry), list(entries))
+        await session.execute(insert(AuditEntry).inline(), list(entries))
 
 
 async def trail(
