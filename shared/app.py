@@ -97,7 +97,7 @@ def create_app(
     name = components[0].name if len(components) == 1 else "zorgplek"
     migration_sets = migration_sets_of(components)
     role_url: str | None = None
-    retention_loops = retention_loops(components, settings)
+    pruning = retention_loops(components, settings)
     if migration_sets:
         settings.check_api()
         role_url = connection_url(settings, migration_sets, database_url)
@@ -122,7 +122,7 @@ def create_app(
                 for hook in component.on_startup:
                     await hook(app)
             if run_loops:
-                for loop in [*(lp for c in components for lp in c.loops), *retention_loops]:
+                for loop in [*(lp for c in components for lp in c.loops), *pruning]:
                     tasks.append(asyncio.create_task(_supervise(app, loop), name=loop.name))
             app.state.started = True
             yield
