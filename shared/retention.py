@@ -34,6 +34,9 @@ class Retention:
     column: str
     keep: Callable[[Settings], timedelta]
     also: Callable[[], ColumnElement[bool]] | None = None
+    # Skip rows another transaction holds. Off only for rows nobody ever locks or changes
+    # once written (the outbox), where locking would need a right to update them.
+    skip_locked: bool = True
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -68,12 +71,9 @@ async def prune(
     condition = table.c[rule.column] < now - rule.keep(settings)
     if rule.also is not None:
         condition = condition & rule.also()
-    chosen = (
-        select(*table.primary_key.columns)
-        .where(condition)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
+    chosen = select(*table.primary_key.columns).where(condition).limit(batch)
+    if rule.skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True)
     total = 0
     while True:
         async with sessions.begin() as session:

@@ -81,6 +81,7 @@ RETENTION = [
         "occurred_at",
         lambda s: timedelta(days=s.outbox_retention_days),
         also=_relayed,
+        skip_locked=False,  # events are never locked or changed once written
     ),
     retention.Retention(
         "notify.deliveries",
