@@ -124,13 +124,17 @@ def _print_welcome(settings: Settings, base: str) -> None:
 
 def cmd_up(args: argparse.Namespace) -> None:
     os.environ.setdefault("ZORGPLEK_ENV", "development")
-    # The demo sign-in only for the demo on the embedded database, never on a real one.
-    if args.demo and not os.environ.get("ZORGPLEK_DATABASE_URL"):
-        os.environ.setdefault("ZORGPLEK_DEV_LOGIN", "1")
     # The pages call the APIs in this same process over loopback, passing the user's address.
     os.environ.setdefault("ZORGPLEK_TRUSTED_PROXIES", "127.0.0.1,::1")
     overrides: dict[str, Any] = {"demo": args.demo or None}
-    settings = _settings(**{k: v for k, v in overrides.items() if v is not None}, **_address(args))
+    # The demo sign-in only for the demo on the embedded database, never on a configured
+    # one, whatever ZORGPLEK_DEV_LOGIN says.
+    dev_login = bool(args.demo) and not os.environ.get("ZORGPLEK_DATABASE_URL")
+    settings = _settings(
+        **{k: v for k, v in overrides.items() if v is not None},
+        dev_login=dev_login,
+        **_address(args),
+    )
     _serve(settings, None, welcome=True)
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -200,3 +201,29 @@ async def test_apikey_create_and_serve_one_service(other_database: str, tmp_path
     finally:
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 30)
+
+
+@pytest.mark.parametrize(
+    ("argv", "database", "dev_login"),
+    [
+        (["up", "--demo"], None, True),  # `make run`: the demo on its embedded database
+        (["up"], None, False),
+        (["up", "--demo"], "postgresql://zorgplek@db.example/zorgplek", False),
+        (["up"], "postgresql://zorgplek@db.example/zorgplek", False),
+    ],
+)
+def test_up_offers_the_demo_sign_in_only_with_demo_on_the_embedded_database(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], database: str | None, dev_login: bool
+) -> None:
+    from services import cli
+
+    seen: list[Any] = []
+    for name in ("ZORGPLEK_ENV", "ZORGPLEK_TRUSTED_PROXIES", "ZORGPLEK_DATABASE_URL"):
+        monkeypatch.setenv(name, "")  # restored (to unset) after the test
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ZORGPLEK_DEV_LOGIN", "1")  # asked for, and not obeyed on a real database
+    if database:
+        monkeypatch.setenv("ZORGPLEK_DATABASE_URL", database)
+    monkeypatch.setattr(cli, "_serve", lambda settings, *_a, **_k: seen.append(settings))
+    cli.main([*argv, "--port", str(free_port())])
+    assert seen[0].dev_login is dev_login
