@@ -184,7 +184,8 @@ def _ensure_login(connection: Connection, login: Login) -> None:
             lambda c: _exists(c, login.role),
         )
     if login.password is None:
-        statement = _quoted(connection, "ALTER ROLE %I LOGIN PASSWORD NULL", login.role)
+        # No password of ours (a socket, a certificate): one set by others stays.
+        statement = _quoted(connection, "ALTER ROLE %I LOGIN", login.role)
     else:
         statement = _quoted(
             connection, "ALTER ROLE %I LOGIN PASSWORD %L", login.role, login.password

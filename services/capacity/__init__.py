@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.capacity import models
 from services.capacity.availability import service as availability
 from services.capacity.availability.router import router as availability_router
-from services.capacity.base import MIGRATIONS, idempotency_keys
+from services.capacity.base import KEYS_RETENTION, MIGRATIONS
 from services.capacity.capacity import service as capacity
 from services.capacity.capacity.models import CapacityReport
 from services.capacity.capacity.router import router as capacity_router
@@ -70,7 +70,7 @@ def component(settings: Settings) -> Component:
         ],
         migrations=MIGRATIONS,
         retention=[
-            retention.idempotency_keys("capacity.idempotency_keys", idempotency_keys),
+            KEYS_RETENTION,
             retention.Retention(
                 "capacity.capacity_reports",
                 retention.table_of(CapacityReport),

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import ColumnElement, select
 
 from services.notify import models, runtime
-from services.notify.base import MIGRATIONS, idempotency_keys
+from services.notify.base import KEYS_RETENTION, MIGRATIONS
 from services.notify.delivery import service as delivery
 from services.notify.delivery.models import Delivery
 from services.notify.delivery.router import router as deliveries_router
@@ -74,7 +74,7 @@ def _finished() -> ColumnElement[bool]:
 
 
 RETENTION = [
-    retention.idempotency_keys("notify.idempotency_keys", idempotency_keys),
+    KEYS_RETENTION,
     retention.Retention(
         "events.outbox",
         retention.table_of(OutboxEvent),

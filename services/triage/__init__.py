@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from services.triage import models
 from services.triage.audit.router import router as audit_router
-from services.triage.base import MIGRATIONS, idempotency_keys
+from services.triage.base import KEYS_RETENTION, MIGRATIONS
 from services.triage.capacity_client import close_client, open_client
 from services.triage.fhir.router import router as fhir_router
 from services.triage.matching.router import router as matching_router
@@ -18,7 +18,7 @@ from services.triage.reservations import expiry
 from services.triage.reservations.router import router as reservations_router
 from services.triage.stats.router import router as stats_router
 from services.triage.triagists.router import router as triagists_router
-from shared import fhir, retention
+from shared import fhir
 from shared.app import Component, Loop
 from shared.remote_keys import RemoteApiKeys
 from shared.settings import Settings
@@ -57,7 +57,7 @@ def component(settings: Settings) -> Component:
         ],
         migrations=MIGRATIONS,
         api_key_resolver=RemoteApiKeys(settings),
-        retention=[retention.idempotency_keys("triage.idempotency_keys", idempotency_keys)],
+        retention=[KEYS_RETENTION],
         loops=[
             Loop(
                 "triage.expire_reservations", settings.sweep_interval_seconds, _expire_reservations

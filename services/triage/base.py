@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import DeclarativeBase
 
+from shared import retention
 from shared.db import metadata_for
 from shared.idempotency import (
     idempotency_dependency,
@@ -18,6 +19,8 @@ class Base(DeclarativeBase):
 
 idempotency_keys = idempotency_table(Base.metadata)
 Idempotency = idempotency_dependency(idempotency_keys)
+# Keys are kept as long as a retry may still come (shared/retention.py).
+KEYS_RETENTION = retention.idempotency_keys("triage.idempotency_keys", idempotency_keys)
 
 MIGRATIONS = MigrationSet(
     name=SCHEMA,
