@@ -34,7 +34,7 @@ CHUNKS = (100, ROWS)  # the default, and everything in one transaction as it use
 
 
 async def seed(url: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
-    """One large provider with ROWS / 2 locations of two place types each."""
+    """One large provider with ROWS / 2 locations of two place types each, reported."""
     conn = await asyncpg.connect(plain_url(url))
     rng = random.Random(5)
     organisation = uuid.uuid4()
@@ -59,6 +59,14 @@ async def seed(url: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
                 )
                 for n, f in enumerate(facilities)
             ],
+        )
+        # Every place reported once already, so each measured batch takes the same path.
+        now = datetime.now(UTC)
+        await conn.executemany(
+            "INSERT INTO capacity.capacity (facility_id, place_type, staffed, occupied, "
+            "available, held, observed_at, received_at, stale_notified) "
+            "VALUES ($1, $2, 10, 7, 3, 0, $3, $3, false)",
+            [(f, p, now) for f in facilities for p in PLACE_TYPES],
         )
     finally:
         await conn.close()
