@@ -47,7 +47,9 @@ async def test_fifty_racing_for_three_places_get_exactly_three(
     client: httpx.AsyncClient, auth: TokenFactory, live_url: str
 ) -> None:
     headers = auth("service")
-    limits = httpx.Limits(max_connections=50)
+    # Idle connections are dropped well before the server's keep-alive (uvicorn: 5 s) would
+    # drop them, so a slow round never reuses a connection the server has just closed.
+    limits = httpx.Limits(max_connections=50, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=live_url, limits=limits, timeout=60) as http:
         for _ in range(20):
             facility = await place_with_free(client, auth, 3)
