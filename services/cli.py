@@ -154,10 +154,17 @@ def _serve(settings: Settings, names: list[str] | None, *, welcome: bool) -> Non
         stop_database()
 
 
+# Longer than any client keeps an idle connection (httpx: 5 s, the edge's proxies: 60 s): a
+# server that closes first races the client's next request on that connection, which then
+# fails with a read error although the request never reached us.
+KEEP_ALIVE_SECONDS = 75
+
+
 def server_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn serves an app. Its own proxy-header handling is off, whatever its
     environment says: the kernel reads ZORGPLEK_TRUSTED_PROXIES instead (shared/proxies)."""
     return {
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "host": settings.host,
         "port": settings.port,
         "log_config": None,

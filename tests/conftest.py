@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cli import components
+from services.cli import KEEP_ALIVE_SECONDS, components
 from shared.app import create_app
 from shared.auth import issue_token
 from shared.clock import current_time
@@ -77,7 +77,14 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Any]:
 @pytest.fixture(scope="session")
 async def live_url(app: Any, live_port: int) -> AsyncIterator[str]:
     """The test app on a real socket, for calls between services and from real clients."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, lifespan="off", log_config=None)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=live_port,
+        lifespan="off",
+        log_config=None,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

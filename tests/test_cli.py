@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.cli import server_options
+from shared.settings import Settings
 from tests.conftest import SECRET, free_port
 from tests.database import fresh_database
 
@@ -227,3 +229,11 @@ def test_up_offers_the_demo_sign_in_only_with_demo_on_the_embedded_database(
     monkeypatch.setattr(cli, "_serve", lambda settings, *_a, **_k: seen.append(settings))
     cli.main([*argv, "--port", str(free_port())])
     assert seen[0].dev_login is dev_login
+
+
+def test_the_server_keeps_idle_connections_longer_than_its_clients() -> None:
+    """Triage's client to capacity (httpx, 5 s) and the edge's proxies (60 s) close an idle
+    connection first, so none of them sends a request on one the server is closing."""
+    options = server_options(Settings(env="development"))
+    assert options["timeout_keep_alive"] > httpx.Limits().keepalive_expiry
+    assert options["timeout_keep_alive"] > 60
