@@ -52,7 +52,16 @@ async def _scene(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, Any
     one searching, one with a place held."""
     organisation = await create_organisation(client, auth, name="Zorggroep Overbos")
     facility = await create_facility(
-        client, auth, organisation["id"], name="Zorgcentrum Overbos", place_types=["ELV_HOOG"]
+        client,
+        auth,
+        organisation["id"],
+        name="Zorgcentrum Overbos",
+        place_types=["ELV_HOOG"],
+        street="Overbosch",
+        house_number="14",
+        phone="023 531 2000",
+        contact_note="na 22:00 via de avonddienst",
+        features=["dementia", "oxygen"],
     )
     await report(client, auth, facility, "ELV_HOOG", staffed=9, occupied=4, available=3)
     practice = await create_organisation(
@@ -64,8 +73,8 @@ async def _scene(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, Any
         lon=HAARLEM[1],
     )
     people = Actors(auth, practice["id"])
-    searching = await submit(client, people.referrer, urgency="acute")
-    held = await submit(client, people.referrer, urgency="soon")
+    searching = await submit(client, people.referrer, urgency="acute", reference="HA-2026/0041")
+    held = await submit(client, people.referrer, urgency="soon", reference="HA-2026/0042")
     for referral in (searching, held):
         await claim(client, referral["id"], people.triagist)
     answer = await reserve(client, held["id"], facility["id"], people.triagist)

@@ -74,7 +74,7 @@ async def test_the_timeline_says_who_claimed_it_once(
     )
     page = (await web.get(f"/wachtrij/{referral['id']}")).text
     timeline = page.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
-    assert re.search(r"opgepakt\s*<span class=\"muted\">door Test triagist</span>", timeline)
+    assert re.search(r"opgepakt\s+<span class=\"muted\">door Test triagist</span>", timeline)
     assert "door triagist" not in timeline
 
 
