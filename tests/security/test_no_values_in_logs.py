@@ -138,8 +138,24 @@ async def test_invalid_text_is_refused_in_every_service(
         response = await raw.post(path, json=body, headers=auth("admin", org=org))
         assert response.status_code == 422, (path, response.text)
         assert response.json()["errors"][0]["loc"] == loc
-    facility = await create_facility(raw, auth, org)
-    assert facility["id"]
+    facility = await raw.post(
+        "/api/v1/facilities",
+        json={
+            "organisation_id": org,
+            "name": "Hof van Leyden",
+            "city": "Heemstede",
+            "postcode": "2101",
+            "region_code": "ZK-KENNEMERLAND",
+            "lat": 52.35,
+            "lon": 4.62,
+            "place_types": ["ELV_HOOG"],
+            "identifiers": [{"system": "urn:oid:2.16.528.1.1007.3.3", "value": f"{MARKER}\x00"}],
+        },
+        headers=auth("admin"),
+    )
+    assert facility.status_code == 422, facility.text
+    assert facility.json()["errors"][0]["loc"][:2] == ["body", "identifiers"]
+    assert (await create_facility(raw, auth, org))["id"]
     assert_no_marker(log_output)
 
 

@@ -67,12 +67,12 @@ class Identifier(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
     system: Annotated[
-        str,
+        Line,
         StringConstraints(
             strip_whitespace=True, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
         ),
     ] = Field(description="An absolute URI naming the code system, e.g. urn:oid:… or https://….")
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    value: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
 def _distinct_identifiers(value: list[Identifier]) -> list[Identifier]:

@@ -142,7 +142,7 @@ class CancelIn(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+    assignee: Annotated[Line, StringConstraints(min_length=1, max_length=255)] | None = Field(
         description="The `sub` of a triagist of the referral's region, or null to hand the "
         "case back to the queue."
     )
