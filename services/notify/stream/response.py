@@ -31,6 +31,10 @@ class EventStreamResponse(StreamingResponse):
             status_code=status_code,
             headers={
                 "cache-control": "no-cache",
+                # A stream's connection is never reused: once the stream ends — the client
+                # dropped as too slow, its credential expired — the server closes it, rather
+                # than keeping it open for a next request that will not come.
+                "connection": "close",
                 # Proxies such as nginx must pass each event on as it is written.
                 "x-accel-buffering": "no",
             },
