@@ -77,6 +77,32 @@ async def test_a_triagist_releases_a_held_place_to_try_another_and_sees_its_phon
     assert stale.headers["location"].endswith("?melding=verlopen")
 
 
+async def test_a_gp_releases_its_own_direct_booking_but_not_the_rap_s(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+) -> None:
+    people, place, by_rap, _ = await _held(client, auth)
+    sign_in(web, session_cookie("referrer", org=people.referrer_org))
+    rap_page = _main((await web.get(f"/aanmeldingen/{by_rap['id']}")).text)
+    assert "Reservering vrijgeven" not in rap_page  # the triagist's reservation stays theirs
+    direct = await submit(client, people.referrer)
+    booked = await reserve(client, direct["id"], place["id"], people.referrer)
+    assert booked.status_code == 201, booked.text
+    page = _main((await web.get(f"/aanmeldingen/{direct['id']}")).text)
+    assert "Reservering vrijgeven" in page
+    form = {"csrf": csrf_of(page), "reservation_id": booked.json()["id"]}
+    released = await web.post(f"/aanmeldingen/{direct['id']}/vrijgeven", data=form)
+    assert released.headers["location"] == f"/aanmeldingen/{direct['id']}?melding=vrijgegeven"
+    again = _main((await web.get(released.headers["location"])).text)
+    assert 'data-status="searching"' in again
+    assert "Reservering vrijgeven" not in again
+    # Twice: the place is no longer held, nothing changes.
+    stale = await web.post(f"/aanmeldingen/{direct['id']}/vrijgeven", data=form)
+    assert stale.headers["location"].endswith("?melding=verlopen")
+
+
 async def test_a_triagist_hands_a_case_back_or_to_a_colleague(
     web: httpx.AsyncClient,
     session_cookie: SessionCookie,

@@ -223,6 +223,9 @@ class ReservationSummary(BaseModel):
     facility_name: str
     status: str
     expires_at: datetime
+    direct_booking: bool = Field(
+        description="Booked by the referrer itself: the referrer may release it."
+    )
     facility_contact: PlaceContact | None = Field(
         description="How to reach the location: address and admissions phone."
     )
@@ -320,6 +323,7 @@ def referral_out(referral: Referral, reservation: Reservation | None, declines: 
             facility_name=reservation.facility_name,
             status=reservation.status,
             expires_at=reservation.expires_at,
+            direct_booking=reservation.direct_booking,
             facility_contact=place_contact(reservation),
             next_steps=next_steps(reservation),
         )

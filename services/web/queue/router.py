@@ -133,17 +133,7 @@ async def release(
 ) -> Response:
     """Give the held place back to try another: the referral searches again."""
     viewer = require(request, "triagist")
-    try:
-        reservation = str(uuid.UUID(reservation_id))
-    except ValueError:
-        return RedirectResponse(f"/wachtrij/{referral_id}", status_code=303)
-    try:
-        await service.release(viewer.api, reservation)
-    except ApiError as exc:
-        if exc.status != 409:
-            raise
-        return RedirectResponse(f"/wachtrij/{referral_id}?melding=verlopen", status_code=303)
-    return RedirectResponse(f"/wachtrij/{referral_id}?melding=vrijgegeven", status_code=303)
+    return await service.release(viewer.api, reservation_id, back=f"/wachtrij/{referral_id}")
 
 
 @router.post("/wachtrij/{referral_id}/teruggeven")

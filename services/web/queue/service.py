@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from fastapi.responses import RedirectResponse
 
 from services.web.core.api import Api, ApiError
 from services.web.core.render import as_datetime
@@ -100,9 +103,20 @@ async def colleagues(api: Api, referral: dict[str, Any]) -> list[dict[str, Any]]
     return sorted((c for c in items if c["id"] != assignee), key=lambda c: c["name"])
 
 
-async def release(api: Api, reservation_id: str) -> None:
-    """Give a held place back, to try another."""
-    await api.post(f"/api/v1/reservations/{reservation_id}/release", conflict=RESERVATION_GONE)
+async def release(api: Api, reservation_id: str, back: str) -> RedirectResponse:
+    """Give a held place back, to try another, and return to the referral's page (`back`)
+    saying how it went: released, or already gone (expired or answered) and nothing done."""
+    try:
+        reservation = str(uuid.UUID(reservation_id))
+    except ValueError:
+        return RedirectResponse(back, status_code=303)
+    try:
+        await api.post(f"/api/v1/reservations/{reservation}/release", conflict=RESERVATION_GONE)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return RedirectResponse(f"{back}?melding=verlopen", status_code=303)
+    return RedirectResponse(f"{back}?melding=vrijgegeven", status_code=303)
 
 
 async def assign(api: Api, referral_id: str, assignee: str | None) -> None:

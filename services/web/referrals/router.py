@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from services.web.core.api import ApiError
 from services.web.core.pages import PageRoute, Viewer, require
 from services.web.core.render import render
+from services.web.queue import service as queue_service
 from services.web.referrals import cancelling, forms, service
 from shared import reference
 
@@ -149,6 +150,18 @@ async def book_directly(
         notice = "plek-regels" if exc.care_rules else "plek-weg"
         return RedirectResponse(f"/aanmeldingen/{referral_id}?melding={notice}", status_code=303)
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=gereserveerd", status_code=303)
+
+
+@router.post("/aanmeldingen/{referral_id}/vrijgeven")
+async def release(
+    request: Request, referral_id: uuid.UUID, reservation_id: Annotated[str, Form()] = ""
+) -> Response:
+    """Release the place this practice booked directly, to book another or leave it to
+    the RAP; the referral goes back to searching."""
+    viewer = require(request, "referrer")
+    return await queue_service.release(
+        viewer.api, reservation_id, back=f"/aanmeldingen/{referral_id}"
+    )
 
 
 @router.get("/aanmeldingen/{referral_id}/annuleren")
