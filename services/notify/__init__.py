@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import ColumnElement, select
 
-from services.notify import models, runtime
+from services.notify import metrics, models, runtime
 from services.notify.base import KEYS_RETENTION, MIGRATIONS
 from services.notify.delivery import service as delivery
 from services.notify.delivery.models import Delivery
@@ -20,7 +20,7 @@ from services.notify.stream.router import router as stream_router
 from services.notify.stream.router import tickets_router
 from services.notify.subscriptions.router import router as subscriptions_router
 from services.notify.waiting import wait_for_event
-from shared import metrics, retention
+from shared import retention
 from shared.app import Component, Loop
 from shared.outbox import OutboxEvent
 from shared.remote_keys import RemoteApiKeys

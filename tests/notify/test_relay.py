@@ -13,11 +13,11 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from services.notify import metrics
 from services.notify.audience import EventFilter, Viewer
 from services.notify.delivery.models import Delivery
 from services.notify.relay import service as relay
 from services.notify.stream.service import StreamHub
-from shared import metrics
 from shared.db import plain_url
 from shared.outbox import Event, publish
 from tests.conftest import TokenFactory

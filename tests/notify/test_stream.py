@@ -15,10 +15,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.notify import metrics
 from services.notify.audience import EventFilter, Viewer
 from services.notify.runtime import runtime
 from services.notify.stream.service import StreamHub, open_stream
-from shared import metrics
 from shared.db import plain_url
 from tests.conftest import TokenFactory
 from tests.notify.conftest import (

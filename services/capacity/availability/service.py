@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.capacity import metrics
 from services.capacity.availability import repository
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import (
@@ -19,7 +20,7 @@ from services.capacity.availability.schemas import (
     SummaryItem,
 )
 from services.capacity.capacity.staleness import free_expression, stale_expression, ttl_seconds
-from shared import metrics, reference
+from shared import reference
 from shared.care_rules import Screen
 from shared.settings import Settings
 

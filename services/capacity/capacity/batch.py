@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.capacity import metrics
 from services.capacity.capacity.schemas import (
     BatchReport,
     CapacityReportIn,
@@ -28,7 +29,6 @@ from services.capacity.capacity.schemas import (
 )
 from services.capacity.capacity.service import report
 from services.capacity.facilities import repository as facilities
-from shared import metrics
 from shared.auth import Principal
 from shared.errors import (
     DATA_EXCEPTION_CLASS,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.capacity import metrics
 from services.capacity.access import ensure_provider_of
 from services.capacity.capacity import repository
 from services.capacity.capacity.events import free_of, publish_capacity, publish_change
@@ -15,7 +16,6 @@ from services.capacity.capacity.schemas import CapacityReportIn, CapacityStateOu
 from services.capacity.capacity.staleness import is_stale, stale_expression
 from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
-from shared import metrics
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.settings import Settings

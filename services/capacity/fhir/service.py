@@ -11,10 +11,10 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.measurereport import MeasureReport
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.capacity import metrics
 from services.capacity.capacity import service as capacity
 from services.capacity.facilities.models import Facility
 from services.capacity.fhir import intake, repository
-from shared import metrics
 from shared.auth import Principal
 from shared.errors import DomainError, Forbidden
 from shared.fhir import Issue

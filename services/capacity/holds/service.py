@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.capacity import metrics
 from services.capacity.capacity.events import free_of, publish_change
 from services.capacity.capacity.models import CapacityState
 from services.capacity.facilities import service as facilities
 from services.capacity.holds import repository
 from services.capacity.holds.models import Hold
 from services.capacity.holds.schemas import HoldIn
-from shared import audit, metrics
+from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.settings import Settings

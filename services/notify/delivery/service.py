@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify import metrics
 from services.notify.audience import Viewer
 from services.notify.delivery import email, repository, rights, webhook
 from services.notify.delivery.models import Delivery
 from services.notify.delivery.outcome import Outcome
 from services.notify.subscriptions import repository as subscriptions
 from services.notify.subscriptions.service import SCOPE, viewer_of
-from shared import metrics
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.settings import Settings

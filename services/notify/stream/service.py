@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.notify import metrics
 from services.notify.audience import EventFilter, Viewer, may_see
 from services.notify.relay.service import ReadPoint, event_of, read_next, start_point
 from services.notify.stream import repository
 from services.notify.waiting import wait_for_event, within
-from shared import ended_tokens, metrics
+from shared import ended_tokens
 from shared.db import Database
 from shared.errors import Unavailable
 from shared.outbox import OutboxEvent

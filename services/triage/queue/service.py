@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.triage import metrics
 from services.triage.audit.service import Trail
 from services.triage.queue import repository
 from services.triage.referrals import access, lifecycle
 from services.triage.referrals.service import ReferralView, views
 from services.triage.triagists import service as triagists
-from shared import metrics, reference
+from shared import reference
 from shared.auth import Principal
 from shared.errors import Forbidden
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.triage import metrics
 from services.triage.referrals import events, repository
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
-from shared import metrics
 from shared.auth import Principal
 from shared.errors import Conflict
 

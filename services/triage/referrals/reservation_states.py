@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.triage import metrics
 from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Reservation
-from shared import metrics
 from shared.errors import Conflict
 
 ENDINGS = frozenset({"accepted", "declined", "expired", "released", "cancelled"})

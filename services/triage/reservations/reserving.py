@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.triage import metrics
 from services.triage.capacity_client import (
     CapacityClient,
     CapacityUnavailable,
@@ -33,7 +34,7 @@ from services.triage.referrals.schemas import PlaceContact, ReservingOrganisatio
 from services.triage.reservations import repository
 from services.triage.reservations.events import publish_reservation
 from services.triage.reservations.schemas import ReservationIn, reservation_out
-from shared import metrics, reference
+from shared import reference
 from shared.auth import Principal
 from shared.care_rules import Screen
 from shared.contracts.capacity import FacilityRecord, HoldOut, OrganisationRecord
