@@ -122,6 +122,8 @@ async def _backfill_history(
                 "received_at": moment,
                 "applied": True,
                 "reporter": "demo-loader",
+                "reported_by": "Demo",
+                "source": "api",
             }
         )
         moment += HISTORY_STEP
@@ -175,8 +177,15 @@ async def load(session: AsyncSession, settings: Settings) -> None:
                 observed_at=now - timedelta(minutes=entry["age_minutes"]),
             )
             await _backfill_history(session, demo_id(fac["key"]), entry, now)
+            # Recent numbers as a linked system sends them, older ones as typed by hand.
             await capacity.report(
-                session, provider, settings, demo_id(fac["key"]), entry["place_type"], report
+                session,
+                provider,
+                settings,
+                demo_id(fac["key"]),
+                entry["place_type"],
+                report,
+                source="api" if entry["age_minutes"] < 60 else "page",
             )
 
 

@@ -5,10 +5,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.schemas import check_place_type
+
+ReportSource = Literal["page", "api", "csv", "fhir", "confirm"]
+"""How a capacity report reached Zorgplek: typed on Mijn locaties (`page`), sent by a linked
+system as JSON (`api`), uploaded as CSV (`csv`), sent as a FHIR MeasureReport (`fhir`), or
+the numbers before confirmed unchanged (`confirm`)."""
+
+SOURCE_WORDS: dict[str, str] = {
+    "page": "handmatig",
+    "api": "via koppeling",
+    "csv": "via CSV-bestand",
+    "fhir": "via koppeling",
+    "confirm": "ongewijzigd bevestigd",
+}
+"""The Dutch words for a source, as every page and every match reason shows them."""
+
+
+def source_words(source: str | None) -> str | None:
+    """'handmatig', 'via koppeling', …; None for a report from before sources were kept."""
+    return SOURCE_WORDS.get(source) if source else None
 
 
 class FacilitySummary(BaseModel):
@@ -46,6 +66,8 @@ class AvailabilityItem(BaseModel):
     observed_at: datetime
     stale: bool
     distance_km: float | None
+    # How the numbers were reported; None for a report from before sources were kept.
+    source: ReportSource | None = None
     # The care rules for the patient searched for (`sex`, `due_at`); without them every
     # place is eligible. `admits_from`: the next admission moment while it admits not now.
     eligible: bool = True

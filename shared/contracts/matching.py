@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.capacity import FacilitySummary
+from shared.contracts.capacity import FacilitySummary, ReportSource
 
 
 class ScoreComponents(BaseModel):
@@ -27,6 +27,11 @@ class MatchItem(BaseModel):
     reasons: list[str] = Field(description='In Dutch, e.g. "3,2 km", "eigen regio".')
     stale: bool
     observed_at: datetime
+    source: ReportSource | None = Field(
+        default=None,
+        description="How the numbers came in (`page`, `api`, `csv`, `fhir`, `confirm`); null "
+        "when not known. The reasons say it in Dutch: 'via koppeling, 4 min geleden'.",
+    )
     eligible: bool = Field(
         description="Whether the care rules allow this place for the patient; false only "
         "when asked for with include_ineligible."

@@ -165,8 +165,10 @@ async def test_round_trip(
         assert [i.severity for i in outcome.issue] == ["information"]
     after = [await state(client, auth, facility, pt) for pt in ("ELV_HOOG", "GRZ")]
     for old, new in zip(before, after, strict=True):
-        assert {k: v for k, v in new.items() if k != "received_at"} == {
-            k: v for k, v in old.items() if k != "received_at"
+        # The same numbers, now as sent through FHIR.
+        assert (old["source"], new["source"]) == ("api", "fhir")
+        assert {k: v for k, v in new.items() if k not in ("received_at", "source")} == {
+            k: v for k, v in old.items() if k not in ("received_at", "source")
         }
     history = await client.get(
         f"/api/v1/facilities/{facility['id']}/capacity/ELV_HOOG/history",

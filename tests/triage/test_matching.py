@@ -140,7 +140,7 @@ async def test_stale_places_are_shown_flagged_only_when_nothing_else(
         assert only_stale["stale_fallback"] is True
         (item,) = only_stale["items"]
         assert item["stale"] is True
-        assert item["reasons"][2] == "melding verouderd (gemeld 13 uur geleden)"
+        assert item["reasons"][2] == "melding verouderd (via koppeling, 13 uur geleden)"
 
         fresh = await place_with_free(client, auth, 1, place_type="GRZ")
         with_fresh = (

@@ -75,6 +75,7 @@ async def search(
             CapacityState.staffed,
             CapacityState.expected_available_24h,
             CapacityState.observed_at,
+            CapacityState.source,
             free.label("free"),
             stale.label("stale"),
             distance.label("distance_km"),

@@ -72,6 +72,7 @@ async def search(
             expected_available_24h=row.expected_available_24h,
             observed_at=row.observed_at,
             stale=row.stale,
+            source=row.source,
             distance_km=round(row.distance_km, 2) if row.distance_km is not None else None,
             eligible=verdict.eligible,
             refusals=[finding.text for finding in verdict.refusals],

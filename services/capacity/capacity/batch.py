@@ -30,6 +30,7 @@ from services.capacity.capacity.schemas import (
 from services.capacity.capacity.service import report
 from services.capacity.facilities import repository as facilities
 from shared.auth import Principal
+from shared.contracts.capacity import ReportSource
 from shared.errors import (
     DATA_EXCEPTION_CLASS,
     DomainError,
@@ -150,6 +151,7 @@ async def _apply(
     settings: Settings,
     number: int,
     row: BatchReport,
+    source: ReportSource,
 ) -> Result:
     """One row in a savepoint: its result, or its errors with nothing left behind."""
     data = CapacityReportIn.model_validate(row.model_dump(exclude={"facility_id", "place_type"}))
@@ -162,6 +164,7 @@ async def _apply(
                 row.facility_id,
                 row.place_type,
                 data,
+                source=source,
                 place_type_loc=["place_type"],
             )
     except DomainError as exc:
@@ -179,9 +182,11 @@ async def report_batch(
     principal: Principal,
     settings: Settings,
     rows: Sequence[Any],
+    *,
+    source: ReportSource,
 ) -> list[Result]:
     """Apply each row on its own, `batch_chunk_rows` rows per transaction; one result per
-    row, in the order sent."""
+    row, in the order sent. Each report is kept with `source` (`csv` or `api`)."""
     valid, results = _validated(rows)
     valid.sort(key=lambda item: (item[1].facility_id, item[1].place_type))
     size = settings.batch_chunk_rows
@@ -192,7 +197,7 @@ async def report_batch(
             # the session instead of asking the database again.
             known = await facilities.get_many(session, {row.facility_id for _, row in chunk})
             for number, row in chunk:
-                results[number] = await _apply(session, principal, settings, number, row)
+                results[number] = await _apply(session, principal, settings, number, row, source)
             del known
     rejected = sum(isinstance(result, RowError) for result in results.values())
     metrics.capacity_reports.labels("rejected").inc(rejected)

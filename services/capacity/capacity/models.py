@@ -18,6 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.capacity.base import Base
 
+# The sources a report may have (`shared.contracts.capacity.ReportSource`), checked by the
+# database too; NULL for reports received before sources were kept.
+SOURCE_CHECK = "source IN ('page', 'api', 'csv', 'fhir', 'confirm')"
+
 
 class CapacityState(Base):
     """The current numbers of one place type at one facility.
@@ -31,6 +35,7 @@ class CapacityState(Base):
             "staffed >= 0 AND occupied >= 0 AND available >= 0 AND held >= 0",
             name="counts_not_negative",
         ),
+        CheckConstraint(SOURCE_CHECK, name="source_known"),
     )
 
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
@@ -42,6 +47,9 @@ class CapacityState(Base):
     expected_available_24h: Mapped[int | None] = mapped_column(Integer)
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # How the applied report came in and who sent it (a person's or an API key's name).
+    source: Mapped[str | None] = mapped_column(String(16))
+    reported_by: Mapped[str | None] = mapped_column(String(255))
     # Set when `capacity.stale` was published, so it is published once per stale spell.
     stale_notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -59,6 +67,7 @@ class CapacityReport(Base):
         ),
         # Retention deletes by age (shared/retention.py).
         Index("ix_capacity_reports_received_at", "received_at", postgresql_using="brin"),
+        CheckConstraint(SOURCE_CHECK, name="source_known"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -71,4 +80,7 @@ class CapacityReport(Base):
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     applied: Mapped[bool] = mapped_column(Boolean)
+    # Who sent it: the caller's `sub` (a person, or `apikey:<id>`) and their name.
     reporter: Mapped[str] = mapped_column(String(255))
+    reported_by: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(16))

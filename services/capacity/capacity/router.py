@@ -8,12 +8,13 @@ from services.capacity.capacity import batch, service
 from services.capacity.capacity.schemas import (
     BatchIn,
     BatchOut,
-    CapacityReportIn,
+    CapacityReportPut,
     CapacityStateOut,
     HistoryEntry,
 )
 from shared.auth import CurrentPrincipal, Provider, authenticated_router
 from shared.bodies import read_body
+from shared.contracts.capacity import ReportSource
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -31,14 +32,19 @@ router = authenticated_router(prefix="/api/v1", tags=["capacity"])
 async def put_capacity(
     facility_id: uuid.UUID,
     place_type: PlaceTypeCode,
-    body: CapacityReportIn,
+    body: CapacityReportPut,
     principal: CurrentPrincipal,
     session: DbSession,
     settings: AppSettings,
 ) -> CapacityStateOut:
     """Report the numbers of one place type at one location. Answers the current state,
-    with `applied: false` when a newer report was already stored."""
-    return await service.report(session, principal, settings, facility_id, place_type, body)
+    with `applied: false` when a newer report was already stored. The report is kept as
+    `source: api`, or `page` when a person typed it on a page (an API key may not claim
+    that: 422)."""
+    source = service.claimed_source(principal, body.source)
+    return await service.report(
+        session, principal, settings, facility_id, place_type, body, source=source
+    )
 
 
 @router.get(
@@ -81,12 +87,16 @@ async def post_capacity_reports(
     """Report many place types at once, as JSON `{"reports": [...]}` or as CSV with a header
     row: at most `ZORGPLEK_BATCH_MAX_ROWS` rows and `ZORGPLEK_BATCH_MAX_BYTES` bytes (413
     beyond). One result per row, in order; good rows apply even when others are refused.
-    Rows are committed a chunk at a time, so a long batch never holds up others' events."""
+    Rows are committed a chunk at a time, so a long batch never holds up others' events.
+    Each report is kept as `source: csv` or `api` by the body's media type."""
     body = await read_body(request, settings.batch_max_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     rows = batch.parse_batch(body, content_type, settings.batch_max_rows)
+    source: ReportSource = "csv" if content_type == "text/csv" else "api"
     sessions = request.app.state.database.sessions
-    return BatchOut(results=await batch.report_batch(sessions, principal, settings, rows))
+    return BatchOut(
+        results=await batch.report_batch(sessions, principal, settings, rows, source=source)
+    )
 
 
 @router.get(

@@ -1,9 +1,10 @@
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from shared.contracts.capacity import ReportSource
 from shared.schemas import Moment, check_place_type
 
 MAX_SKEW = timedelta(minutes=2)
@@ -43,6 +44,17 @@ class CapacityReportIn(BaseModel):
         return observed_at
 
 
+class CapacityReportPut(CapacityReportIn):
+    """One report as `PUT /capacity/{place_type}` takes it: the numbers, and how they were
+    entered. `csv`, `fhir` and `confirm` are never claimed: Zorgplek sets them itself."""
+
+    source: Literal["api", "page"] = Field(
+        default="api",
+        description="`page` when a person typed the numbers on a page (Zorgplek's own pages "
+        "send it; an API key may not), else `api`: a linked system.",
+    )
+
+
 class BatchReport(CapacityReportIn):
     facility_id: uuid.UUID
     place_type: str
@@ -72,6 +84,11 @@ class CapacityStateOut(BaseModel):
     received_at: datetime
     stale: bool
     applied: bool
+    source: ReportSource | None = Field(
+        description="How the numbers now shown came in; null for a report from before "
+        "sources were kept."
+    )
+    reported_by: str | None = Field(description="The name of the person or API key.")
 
 
 class RowError(BaseModel):
@@ -93,3 +110,5 @@ class HistoryEntry(BaseModel):
     observed_at: datetime
     received_at: datetime
     applied: bool
+    source: ReportSource | None
+    reported_by: str | None

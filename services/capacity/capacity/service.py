@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from services.capacity.capacity.staleness import is_stale, stale_expression
 from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
 from shared.auth import Principal
+from shared.contracts.capacity import ReportSource
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.settings import Settings
 
@@ -39,7 +41,20 @@ def state_out(
         received_at=state.received_at,
         stale=is_stale(state.place_type, state.observed_at, now or datetime.now(UTC), settings),
         applied=applied,
+        source=cast(ReportSource | None, state.source),
+        reported_by=state.reported_by,
     )
+
+
+def claimed_source(principal: Principal, claimed: str) -> ReportSource:
+    """The source a plain report may claim: `page` only for a person (the pages call the API
+    with the signed-in person's token); an API key is a linked system, so `api`."""
+    if claimed == "page" and principal.via == "api_key":
+        raise Invalid(
+            "An API key reports as a linked system: leave out source, or send 'api'.",
+            loc=["body", "source"],
+        )
+    return "page" if claimed == "page" else "api"
 
 
 async def _reportable_facility(
@@ -70,20 +85,30 @@ async def report(
     place_type: str,
     data: CapacityReportIn,
     *,
+    source: ReportSource,
     place_type_loc: list[str | int] | None = None,
 ) -> CapacityStateOut:
     """Apply a report unless a newer one is stored; either way answer the current state.
 
-    The history keeps every report. Events are written in this transaction."""
+    The history keeps every report with its `source` and who sent it. Events are written in
+    this transaction."""
     facility = await _reportable_facility(
         session, principal, facility_id, place_type, place_type_loc or ["path", "place_type"]
     )
     now = datetime.now(UTC)
-    values = data.model_dump()
+    # Only the numbers: a subclass may carry more (the source a page claims).
+    values = data.model_dump(include=set(CapacityReportIn.model_fields))
+    sender = {"source": source, "reported_by": principal.name}
     state = await repository.lock_state(session, facility_id, place_type)
     if state is None and await repository.insert_state_if_absent(
         session,
-        {**values, "facility_id": facility_id, "place_type": place_type, "received_at": now},
+        {
+            **values,
+            **sender,
+            "facility_id": facility_id,
+            "place_type": place_type,
+            "received_at": now,
+        },
     ):
         state = await repository.lock_state(session, facility_id, place_type)
         assert state is not None
@@ -96,7 +121,7 @@ async def report(
         stale_before = is_stale(place_type, state.observed_at, now, settings)
         free_before = 0 if stale_before else free_of(state)
         if applied:
-            for key, value in values.items():
+            for key, value in {**values, **sender}.items():
                 setattr(state, key, value)
             state.received_at = now
             state.stale_notified = False
@@ -109,6 +134,7 @@ async def report(
             applied=applied,
             reporter=principal.sub,
             **values,
+            **sender,
         ),
     )
     if applied:

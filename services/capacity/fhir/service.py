@@ -145,7 +145,13 @@ async def _apply_reading(
         try:
             async with session.begin_nested():
                 state = await capacity.report(
-                    session, principal, settings, facility.id, place_type, numbers.report
+                    session,
+                    principal,
+                    settings,
+                    facility.id,
+                    place_type,
+                    numbers.report,
+                    source="fhir",
                 )
         except DomainError as exc:
             _refused(outcome, Issue("error", "business-rule", exc.detail, said_by))

@@ -27,7 +27,12 @@ from datetime import datetime
 
 from shared import reference
 from shared.care_rules import ELIGIBLE, Screen, Verdict, when
-from shared.contracts.capacity import AvailabilityItem, FacilitySummary
+from shared.contracts.capacity import (
+    AvailabilityItem,
+    FacilitySummary,
+    ReportSource,
+    source_words,
+)
 from shared.geo import distance_from
 
 DISTANCE_POINTS, DISTANCE_PENALTY_PER_KM = 40.0, 0.5
@@ -53,6 +58,7 @@ class Candidate:
     observed_at: datetime
     stale: bool
     facility: FacilitySummary = field(compare=False)
+    source: ReportSource | None = None  # how the numbers came in; None: not known
     observed_ts: float = field(default=-1.0, compare=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +82,7 @@ class Candidate:
             observed_at=item.observed_at,
             stale=item.stale,
             facility=facility,
+            source=item.source,
         )
 
 
@@ -124,17 +131,20 @@ def format_km(km: float) -> str:
     return f"{km:.1f} km".replace(".", ",")
 
 
-def format_age(seconds: float) -> str:
-    """How old a report is, in Dutch: "gemeld 12 min geleden"."""
+def format_age(seconds: float, source: str | None = None) -> str:
+    """How old a report is and how it came in, in Dutch: "via koppeling, 12 min geleden",
+    "handmatig, 3 uur geleden"; "gemeld 12 min geleden" when the source is not known."""
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "gemeld zojuist"
-    if minutes < 60:
-        return f"gemeld {minutes} min geleden"
-    hours = minutes // 60
-    if hours < 48:
-        return f"gemeld {hours} uur geleden"
-    return f"gemeld {hours // 24} dagen geleden"
+        age = "zojuist"
+    elif minutes < 60:
+        age = f"{minutes} min geleden"
+    elif minutes // 60 < 48:
+        age = f"{minutes // 60} uur geleden"
+    else:
+        age = f"{minutes // 1440} dagen geleden"
+    words = source_words(source)
+    return f"{words}, {age}" if words else f"gemeld {age}"
 
 
 def _region_name(code: str) -> str:
@@ -293,7 +303,8 @@ def _explain(
         reasons.append(f"regio {_region_name(c.region_code)}, zelfde ROAZ-regio")
     else:
         reasons.append(f"regio {_region_name(c.region_code)}, buiten de ROAZ-regio")
-    reasons.append(f"melding verouderd ({format_age(age)})" if c.stale else format_age(age))
+    said = format_age(age, c.source)
+    reasons.append(f"melding verouderd ({said})" if c.stale else said)
     reasons.append("1 plaats vrij" if c.free == 1 else f"{c.free} plaatsen vrij")
     if c.facility_id in request.preferred:
         reasons.append("voorkeur cliënt")

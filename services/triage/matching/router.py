@@ -65,6 +65,7 @@ async def referral_matches(
                 reasons=m.reasons,
                 stale=m.candidate.stale,
                 observed_at=m.candidate.observed_at,
+                source=m.candidate.source,
                 eligible=m.verdict.eligible,
                 refusals=[finding.text for finding in m.verdict.refusals],
                 warnings=[finding.text for finding in m.verdict.warnings],

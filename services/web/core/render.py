@@ -18,6 +18,7 @@ from services.web.core import messages
 from services.web.core.session import CSRF_FIELD
 from shared import care_rules
 from shared import phone as phones
+from shared.contracts.capacity import source_words
 
 FRAGMENT_HEADER = "x-zorgplek-fragment"
 RELATIVE_DAYS = {0: "vandaag", 1: "morgen", -1: "gisteren"}
@@ -131,6 +132,14 @@ def km(value: Any) -> str:
     return f"{float(value):.1f} km".replace(".", ",")
 
 
+def reported(item: Any) -> str:
+    """How and when numbers were reported: 'handmatig, 3 uur geleden', 'via koppeling,
+    4 min geleden'; only the age when the source is not known."""
+    words = source_words(item.get("source"))
+    age = ago(item.get("observed_at"))
+    return f"{words}, {age}" if words else age
+
+
 def iso(value: Any) -> str:
     moment = as_datetime(value)
     return moment.isoformat() if moment else ""
@@ -155,6 +164,7 @@ def environment() -> Environment:
         phone=phone,
         tel=tel,
         iso=iso,
+        reported=reported,
         place_type=messages.place_type_name,
         feature=messages.feature_name,
         region=messages.region_name,

@@ -25,8 +25,8 @@ class CapacityForm:
     numbers: dict[str, int | None] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
-        """The report for the API, observed now."""
-        return {**self.numbers, "observed_at": datetime.now(UTC).isoformat()}
+        """The report for the API, observed now, kept as typed on the page."""
+        return {**self.numbers, "observed_at": datetime.now(UTC).isoformat(), "source": "page"}
 
 
 def _count(text: str, required: bool) -> tuple[int | None, str | None]:
