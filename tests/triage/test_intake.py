@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.triage.referrals.bsn import contains_bsn, passes_elfproef
 from tests.conftest import TokenFactory
+from tests.kernel.test_bsn import WRITTEN_AS_A_BSN
 from tests.triage.helpers import actors, audit_entries, outbox, referral_body, submit
 
 
@@ -138,15 +138,7 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, auth: TokenFacto
     assert response.json()["errors"]
 
 
-@pytest.mark.parametrize(
-    "notes",
-    [
-        "BSN 111222333 graag bellen",
-        "bsn: 123.456.782",
-        "nummer 111 222 333.",
-        "111-222-333",
-    ],
-)
+@pytest.mark.parametrize("notes", WRITTEN_AS_A_BSN)
 async def test_a_bsn_in_notes_is_refused_without_repeating_it(
     client: httpx.AsyncClient, auth: TokenFactory, notes: str, database_url: str
 ) -> None:
@@ -177,15 +169,6 @@ async def test_other_numbers_in_notes_are_fine(
     people = await actors(client, auth)
     referral = await submit(client, people.referrer, notes=notes)
     assert referral["notes"] == notes
-
-
-def test_elfproef() -> None:
-    assert passes_elfproef("111222333")
-    assert passes_elfproef("123456782")
-    assert not passes_elfproef("123456789")
-    assert not passes_elfproef("000000000")
-    assert contains_bsn("zie 111222333")
-    assert not contains_bsn("1112223334")  # ten digits: not a BSN
 
 
 async def test_idempotency_key_replays_or_refuses(

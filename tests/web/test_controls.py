@@ -14,6 +14,7 @@ from playwright.async_api import expect
 
 from tests.conftest import TokenFactory
 from tests.factories import HAARLEM, create_organisation, place_with_free
+from tests.kernel.test_bsn import WRITTEN_AS_A_BSN
 from tests.triage.helpers import Actors, actors, claim, reserve, submit, timeline
 from tests.web.conftest import SessionCookie, Tabs, csrf_of, sign_in
 
@@ -309,3 +310,38 @@ async def test_in_the_browser_cancelling_needs_a_confirmation_with_a_reason(
         "Geen plek gevonden – Familie vangt op."
     )
     tab.assert_no_console_errors()
+
+
+async def test_the_form_refuses_a_bsn_however_it_is_written_as_the_api_does(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+) -> None:
+    practice = await create_organisation(client, auth, kind="gp")
+    sign_in(web, session_cookie("referrer", org=practice["id"], practice=HAARLEM))
+
+    async def send(notes: str) -> httpx.Response:
+        page = (await web.get("/aanmelden")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key is not None
+        return await web.post(
+            "/aanmelden",
+            data={
+                "csrf": csrf_of(page),
+                "key": key.group(1),
+                "place_type": "GRZ",
+                "region_code": KENNEMERLAND,
+                "urgency": "soon",
+                "birth_year": "1929",
+                "sex": "female",
+                "postcode": "2011",
+                "notes": notes,
+            },
+        )
+
+    for notes in WRITTEN_AS_A_BSN:
+        refused = await send(notes)
+        assert refused.status_code == 200, notes
+        assert "Dit lijkt op een BSN." in refused.text, notes
+    assert (await send("tel. 0612345678, kamer 123456789")).status_code == 303

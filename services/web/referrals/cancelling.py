@@ -12,7 +12,7 @@ from fastapi import Request, Response
 from services.web.core.api import Api
 from services.web.core.messages import CANCEL_REASONS
 from services.web.core.render import render
-from services.web.referrals.forms import looks_like_bsn
+from shared.bsn import contains_bsn
 
 MAX_REASON = 500
 # The statuses a referral can still be cancelled from (a handed-over one is closed).
@@ -35,7 +35,7 @@ def parse(reason_code: str, reason: str) -> CancelForm:
         form.errors["reason"] = "Schrijf in een paar woorden waarom; dit komt in de tijdlijn."
     elif len(form.reason) > MAX_REASON:
         form.errors["reason"] = f"Gebruik hoogstens {MAX_REASON} tekens."
-    elif looks_like_bsn(form.reason):
+    elif contains_bsn(form.reason):
         form.errors["reason"] = "Dit lijkt op een BSN. Vul nooit een BSN of naam in."
     return form
 

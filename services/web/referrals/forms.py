@@ -11,6 +11,7 @@ from typing import Any
 
 from services.web.core.values import whole_number
 from shared import reference
+from shared.bsn import contains_bsn
 
 URGENCIES = ("acute", "urgent", "soon", "planned")
 SEXES = ("female", "male", "other", "unknown")
@@ -29,17 +30,6 @@ LABELS = {
     "reference": "Eigen referentie",
     "": "Aanmelding",
 }
-NINE_DIGITS = re.compile(r"(?<!\d)(\d[\s.-]?){8}\d(?!\d)")
-
-
-def looks_like_bsn(text: str) -> bool:
-    """Nine digits that pass the elfproef, as a BSN does (spaces, dots or dashes between)."""
-    for match in NINE_DIGITS.finditer(text):
-        digits = [int(c) for c in match.group() if c.isdigit()]
-        weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-        if sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 == 0:
-            return True
-    return False
 
 
 @dataclass(slots=True)
@@ -128,11 +118,11 @@ def parse(data: dict[str, Any], needs: list[str]) -> ReferralForm:
         errors["needs"] = "Kies kenmerken uit de lijst."
     if len(text["notes"]) > MAX_NOTES:
         errors["notes"] = f"Gebruik hoogstens {MAX_NOTES} tekens (nu {len(text['notes'])})."
-    elif looks_like_bsn(text["notes"]):
+    elif contains_bsn(text["notes"]):
         errors["notes"] = "Dit lijkt op een BSN. Vul nooit een BSN of naam in; haal het nummer weg."
     if len(text["reference"]) > MAX_REFERENCE:
         errors["reference"] = f"Gebruik hoogstens {MAX_REFERENCE} tekens."
-    elif looks_like_bsn(text["reference"]):
+    elif contains_bsn(text["reference"]):
         errors["reference"] = "Dit lijkt op een BSN. Gebruik uw eigen nummer, nooit een BSN."
     if facility_id:
         try:

@@ -12,8 +12,8 @@ from services.web.core.api import ApiError
 from services.web.core.messages import DECLINE_REASONS
 from services.web.core.pages import PageRoute, Viewer, require
 from services.web.core.render import render
-from services.web.referrals.forms import looks_like_bsn
 from services.web.reservations import service
+from shared.bsn import contains_bsn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 EVENTS = (
@@ -86,7 +86,7 @@ async def decline(
         errors["reason_code"] = "Kies een reden van afwijzen."
     if len(note) > 500:
         errors["note"] = "Gebruik hoogstens 500 tekens."
-    elif looks_like_bsn(note):
+    elif contains_bsn(note):
         errors["note"] = "Dit lijkt op een BSN. Vul nooit een BSN of naam in."
     if errors:
         return await _page(request, viewer, errors=errors, failed=str(reservation_id))
