@@ -156,11 +156,12 @@ def auth(settings: Settings) -> TokenFactory:
         org: uuid.UUID | str | None = None,
         regions: list[str] | None = None,
         sub: str | None = None,
+        name: str | None = None,
     ) -> dict[str, str]:
         token = issue_token(
             settings,
             sub=sub or f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}",
-            name=f"Test {' '.join(roles)}",
+            name=name or f"Test {' '.join(roles)}",
             roles=list(roles),
             org=org,
             regions=regions,

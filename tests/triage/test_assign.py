@@ -49,7 +49,7 @@ async def test_going_off_shift_hands_the_case_back_to_the_queue(
         back = await queue_item(client, ref["id"], people.triagist)
         assert (back["assignee"], back["claimable"]) == (None, True)
 
-        last = (await timeline(client, ref["id"], people.referrer))[-1]
+        last = (await timeline(client, ref["id"], people.triagist))[-1]
         assert (last["action"], last["actor"]) == ("unassign", "Test triagist")
         assert (last["from_status"], last["to_status"]) == ("in_triage", "in_triage")
         assert last["detail"] == {
@@ -80,7 +80,7 @@ async def test_a_case_goes_to_a_colleague_of_the_region(live_url: str, auth: Tok
         assert moved.status_code == 200, moved.text
         assert moved.json()["assignee"] == {"id": "j-de-boer", "name": "Test triagist"}
 
-        last = (await timeline(client, ref["id"], people.referrer))[-1]
+        last = (await timeline(client, ref["id"], people.triagist))[-1]
         assert last["action"] == "assign"
         assert last["detail"] == {
             "assignee": {"id": "j-de-boer", "name": "Test triagist"},

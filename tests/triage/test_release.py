@@ -59,7 +59,7 @@ async def test_the_assignee_releases_and_tries_another_place(
             None,
             0,
         )
-        last = (await timeline(client, ref["id"], people.referrer))[-1]
+        last = (await timeline(client, ref["id"], people.triagist))[-1]
         assert (last["action"], last["from_status"], last["to_status"]) == (
             "release",
             "reserved",

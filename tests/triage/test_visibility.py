@@ -277,3 +277,66 @@ async def test_reads_and_writes_are_audited_with_outcomes(
         ("claim", "success"),
         ("claim", "refused"),
     ]
+
+
+async def test_a_decline_note_and_staff_names_are_for_their_own_organisation_and_the_rap(
+    live_url: str, auth: TokenFactory
+) -> None:
+    """Provider A declines with a note; the place then goes to provider B. B and the GP see
+    that A declined and why by code, but not A's note nor A's or the RAP's staff names."""
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        first = await place_with_free(client, auth, 1, place_type="GRZ")
+        second = await place_with_free(client, auth, 1, place_type="GRZ")
+        referral = await submit(client, people.referrer, place_type="GRZ")
+        triagist = auth("triagist", regions=["ZK-KENNEMERLAND"], name="Triagist Tessa Bakker")
+        await claim(client, referral["id"], triagist)
+        held = await reserve(client, referral["id"], first["id"], triagist)
+        assert held.status_code == 201, held.text
+        provider_a = auth("provider", org=first["organisation_id"], name="Zr. Anna Jansen")
+        declined = await client.post(
+            f"/api/v1/reservations/{held.json()['id']}/decline",
+            json={"reason_code": "care_too_complex", "note": "Geen tillift, vraag naar Anna."},
+            headers=provider_a,
+        )
+        assert declined.status_code == 200, declined.text
+        again = await reserve(client, referral["id"], second["id"], triagist)
+        assert again.status_code == 201, again.text
+        provider_b = auth("provider", org=second["organisation_id"], name="Broeder Bram Smit")
+        path = f"/api/v1/referrals/{referral['id']}/events"
+
+        for outsider in (provider_b, people.referrer):
+            response = await client.get(path, headers=outsider)
+            assert response.status_code == 200, response.text
+            for private in ("Anna", "tillift", "Tessa", "Bakker"):
+                assert private not in response.text, private
+            decline = next(e for e in response.json()["items"] if e["action"] == "decline")
+            assert (decline["actor"], decline["actor_id"], decline["actor_role"]) == (
+                "Zorgaanbieder",
+                None,
+                "provider",
+            )
+            assert decline["detail"]["reason_code"] == "care_too_complex"
+            assert decline["detail"]["facility_name"] == first["name"]
+            claimed = next(e for e in response.json()["items"] if e["action"] == "claim")
+            assert claimed["actor"] == "RAP"
+
+        # The GP sees its own entry in full; the RAP sees everything.
+        own = await client.get(path, headers=people.referrer)
+        assert own.json()["items"][0]["actor"] == "Test referrer"
+        rap = await client.get(path, headers=triagist)
+        decline = next(e for e in rap.json()["items"] if e["action"] == "decline")
+        assert (decline["actor"], decline["detail"]["note"]) == (
+            "Zr. Anna Jansen",
+            "Geen tillift, vraag naar Anna.",
+        )
+        assert "Triagist Tessa Bakker" in rap.text
+
+        # Provider B, after accepting, sees its own name on its own step.
+        accepted = await client.post(
+            f"/api/v1/reservations/{again.json()['id']}/accept", headers=provider_b
+        )
+        assert accepted.status_code == 200, accepted.text
+        mine = (await client.get(path, headers=provider_b)).json()["items"]
+        assert [e["actor"] for e in mine if e["action"] == "accept"] == ["Broeder Bram Smit"]
+        assert "Anna" not in str(mine)

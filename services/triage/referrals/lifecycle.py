@@ -12,6 +12,7 @@ transaction, writes the timeline entry (who, when, from, to, why), the
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,19 +60,28 @@ class IllegalTransition(Conflict):
         )
 
 
+# The part a person plays in a referral, as far as the timeline tells others (see
+# services/triage/referrals/timeline.py), the first that applies.
+ROLES = ("triagist", "provider", "referrer")
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acts: a person (from their token) or Zorgplek itself (expiry)."""
+    """Who acts: a person (from their token) of an organisation in a role, or Zorgplek
+    itself (expiry)."""
 
     sub: str
     name: str
+    organisation_id: uuid.UUID | None
+    role: str
 
     @classmethod
     def of(cls, principal: Principal) -> Actor:
-        return cls(sub=principal.sub, name=principal.name)
+        role = next((r for r in ROLES if principal.has(r)), "system")
+        return cls(sub=principal.sub, name=principal.name, organisation_id=principal.org, role=role)
 
 
-SYSTEM = Actor(sub="system:triage", name="Zorgplek")
+SYSTEM = Actor(sub="system:triage", name="Zorgplek", organisation_id=None, role="system")
 
 
 def may_become(current: str, wanted: str) -> bool:
@@ -105,6 +115,8 @@ async def note(
             at=at or datetime.now(UTC),
             actor=actor.sub,
             actor_name=actor.name,
+            actor_organisation_id=actor.organisation_id,
+            actor_role=actor.role,
             action=action,
             from_status=referral.status,
             to_status=referral.status,
@@ -125,6 +137,8 @@ async def begin(session: AsyncSession, referral: Referral, actor: Actor) -> None
             at=referral.created_at,
             actor=actor.sub,
             actor_name=actor.name,
+            actor_organisation_id=actor.organisation_id,
+            actor_role=actor.role,
             action="create",
             from_status=None,
             to_status="submitted",
@@ -169,6 +183,8 @@ async def transition(
             at=now,
             actor=actor.sub,
             actor_name=actor.name,
+            actor_organisation_id=actor.organisation_id,
+            actor_role=actor.role,
             action=action,
             from_status=current,
             to_status=to_status,

@@ -82,6 +82,10 @@ class ReferralEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     actor: Mapped[str] = mapped_column(String(255))
     actor_name: Mapped[str] = mapped_column(String(255))
+    # Whose person acted, and in what role: the timeline shows names and free text only to
+    # that organisation and the RAP (services/triage/referrals/timeline.py).
+    actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor_role: Mapped[str] = mapped_column(String(16), default="system")
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))

@@ -19,7 +19,6 @@ from services.triage.referrals.schemas import (
     Status,
     Timeline,
     referral_out,
-    timeline_entry,
 )
 from services.triage.referrals.service import ReferralView
 from shared.auth import CurrentPrincipal, authenticated_router
@@ -129,9 +128,9 @@ async def referral_timeline(
     session: DbSession,
 ) -> Timeline:
     """The referral's timeline, oldest first: who did what and when, from which status to
-    which, and why."""
-    events = await service.timeline(session, principal, referral_id)
-    return Timeline(items=[timeline_entry(e) for e in events])
+    which, and why. Names and free text (a decline note, a reason) only for the actor's own
+    organisation and the RAP; others see the part the actor played."""
+    return Timeline(items=await service.timeline(session, principal, referral_id))
 
 
 @router.post(

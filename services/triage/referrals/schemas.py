@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.triage.referrals.bsn import refuse_bsn
-from services.triage.referrals.models import Referral, ReferralEvent, Reservation
+from services.triage.referrals.models import Referral, Reservation
 from shared import phone, reference
 from shared.schemas import Latitude, Line, Longitude, Text
 
@@ -267,12 +267,19 @@ class ReferralOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: datetime
-    actor: str = Field(description="Who acted (display name).")
-    actor_id: str
+    actor: str = Field(
+        description="Who acted (display name); to another organisation than the actor's, "
+        "outside the RAP, only the part they played: RAP, Zorgaanbieder or Verwijzer."
+    )
+    actor_id: str | None = Field(description="Who acted; null where the name is not shown.")
+    actor_role: str = Field(description="triagist, provider, referrer, or system (Zorgplek).")
     action: str
     from_status: str | None
     to_status: str | None
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(
+        description="What the step was about. Free text (`note`, `reason`) and people "
+        "(`assignee`, `previous`) only for the actor's organisation and the RAP."
+    )
 
 
 class Timeline(BaseModel):
@@ -330,16 +337,4 @@ def referral_out(referral: Referral, reservation: Reservation | None, declines: 
         if reservation is not None
         else None,
         declines=declines,
-    )
-
-
-def timeline_entry(event: ReferralEvent) -> TimelineEntry:
-    return TimelineEntry(
-        at=event.at,
-        actor=event.actor_name,
-        actor_id=event.actor,
-        action=event.action,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        detail=dict(event.detail or {}),
     )

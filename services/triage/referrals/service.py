@@ -14,9 +14,10 @@ from services.triage.audit.service import Trail
 from services.triage.capacity_client import CapacityClient, HoldEnded
 from services.triage.referrals import access, lifecycle, repository
 from services.triage.referrals.lifecycle import Actor
-from services.triage.referrals.models import Referral, ReferralEvent, Reservation
+from services.triage.referrals.models import Referral, Reservation
 from services.triage.referrals.reservation_states import finish
-from services.triage.referrals.schemas import ReferralIn
+from services.triage.referrals.schemas import ReferralIn, TimelineEntry
+from services.triage.referrals.timeline import entry as timeline_entry
 from services.triage.triagists import service as triagists
 from shared import reference
 from shared.auth import Principal
@@ -144,11 +145,13 @@ async def list_page(
 
 async def timeline(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID
-) -> list[ReferralEvent]:
-    """The referral's timeline from its creation on, oldest first."""
+) -> list[TimelineEntry]:
+    """The referral's timeline from its creation on, oldest first, as `principal` may see
+    it (services/triage/referrals/timeline.py)."""
     access.ensure_role(principal, *access.READERS, doing="read referrals")
-    await access.visible_referral(session, principal, referral_id)
-    return await repository.timeline(session, referral_id)
+    referral = await access.visible_referral(session, principal, referral_id)
+    events = await repository.timeline(session, referral_id)
+    return [timeline_entry(principal, referral, e) for e in events]
 
 
 async def _for_triagist(
