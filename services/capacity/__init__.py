@@ -23,6 +23,7 @@ from services.capacity.holds.router import router as holds_router
 from services.capacity.organisations.router import introspection
 from services.capacity.organisations.router import router as organisations_router
 from services.capacity.organisations.service import resolve_api_key
+from services.capacity.records.router import router as records_router
 from services.capacity.regions.router import router as regions_router
 from shared import fhir, retention
 from shared.app import Component, Loop
@@ -63,6 +64,7 @@ def component(settings: Settings) -> Component:
             facilities_router,
             capacity_router,
             availability_router,
+            records_router,
             holds_router,
             fhir_public_router,
             fhir_router,

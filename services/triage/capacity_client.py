@@ -16,6 +16,7 @@ from shared.auth import issue_token
 from shared.contracts.capacity import (
     AvailabilityItem,
     FacilityRecord,
+    HoldEnding,
     HoldIn,
     HoldOut,
     OrganisationRecord,
@@ -231,10 +232,12 @@ class CapacityClient:
             return
         raise HoldEnded(hold_status if response.status_code == 409 else "unknown")
 
-    async def release(self, hold_id: uuid.UUID) -> None:
-        """Give the place back; a hold that already ended or is unknown needs nothing.
+    async def release(self, hold_id: uuid.UUID, ending: HoldEnding | None = None) -> None:
+        """Give the place back, saying why (`ending`: the reservation's outcome, kept for the
+        location's track record); a hold that already ended or is unknown needs nothing.
         A committed hold raises `HoldEnded("committed")`."""
-        response = await self._call("DELETE", f"/api/v1/holds/{hold_id}")
+        params = ending.model_dump(exclude_none=True) if ending is not None else None
+        response = await self._call("DELETE", f"/api/v1/holds/{hold_id}", params=params)
         if response.status_code == 409:
             raise HoldEnded(_hold_status(response))
 

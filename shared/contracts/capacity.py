@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -98,6 +98,26 @@ class HoldIn(BaseModel):
         return check_place_type(value)
 
 
+# Why a provider declines a reserved place. `no_capacity` ("toch geen plek"): the place was
+# reported free but was not — it counts against the location's track record.
+DeclineReason = Literal[
+    "no_capacity", "no_staff", "care_too_complex", "features_missing", "patient_refused", "other"
+]
+DECLINE_REASONS: tuple[str, ...] = get_args(DeclineReason)
+HoldOutcome = Literal["declined", "expired", "released", "cancelled"]
+
+
+class HoldEnding(BaseModel):
+    """Why triage gives a held place back (`DELETE /api/v1/holds/{id}`): the reservation's
+    outcome and, for a decline, its reason. Capacity keeps it with the hold, so that a
+    location's track record is computed where its history is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: HoldOutcome
+    reason_code: DeclineReason | None = None
+
+
 class HoldOut(BaseModel):
     """A hold as capacity answers it: created, committed or released."""
 
@@ -137,3 +157,33 @@ class OrganisationRecord(BaseModel):
     lat: float | None
     lon: float | None
     phone: str | None = None
+
+
+class TrackRecord(BaseModel):
+    """A location's record over the last `days` days (`GET /api/v1/facilities/{id}/record`):
+    how its reservations ended and how much of the time its reports were fresh."""
+
+    facility_id: uuid.UUID
+    facility_name: str
+    organisation_id: uuid.UUID
+    region_code: str
+    days: int = Field(description="The window: the last this many days.")
+    accepted: int = Field(description="Reservations accepted.")
+    declined_no_capacity: int = Field(
+        description='Reservations declined as `no_capacity` ("toch geen plek"): reported '
+        "free, but not."
+    )
+    declined_other: int = Field(description="Reservations declined for another reason.")
+    expired: int = Field(description="Reservations that expired unanswered.")
+    fresh_share: float | None = Field(
+        description="Share of the window (0–1) its place types had a fresh report, from the "
+        "capacity history and each place type's time-to-live; null when the window is empty."
+    )
+    last_report_at: datetime | None = Field(description="Its newest report's observed_at.")
+    overdue_now: bool = Field(description="A place type it offers has no fresh report now.")
+    overdue_place_types: list[str] = Field(description="Those place types.")
+
+    @property
+    def answered(self) -> int:
+        """Reservations that ended with the location's answer, or its silence."""
+        return self.accepted + self.declined_no_capacity + self.declined_other + self.expired

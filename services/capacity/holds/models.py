@@ -18,6 +18,8 @@ class Hold(Base):
         Index(
             "ix_holds_active_expires_at", "expires_at", postgresql_where=text("status = 'active'")
         ),
+        # A location's track record reads its holds of the last 30 days.
+        Index("ix_holds_facility_created_at", "facility_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -29,3 +31,8 @@ class Hold(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why triage gave it back (`shared.contracts.capacity.HoldEnding`): the reservation was
+    # declined (with the provider's reason), expired, released or cancelled. None for a hold
+    # committed, expired here, or released before endings were recorded.
+    ending: Mapped[str | None] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(32))

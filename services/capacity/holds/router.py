@@ -1,12 +1,14 @@
 import uuid
+from typing import Annotated
 
-from fastapi import Request, status
+from fastapi import Query, Request, status
 
 from services.capacity.base import Idempotency
 from services.capacity.holds import service
 from services.capacity.holds.schemas import HoldIn, HoldOut, hold_out
 from shared.audit import client_address
 from shared.auth import ServiceCaller, authenticated_router
+from shared.contracts.capacity import DeclineReason, HoldEnding, HoldOutcome
 from shared.db import DbSession
 from shared.errors import problem_responses
 from shared.settings import AppSettings
@@ -54,8 +56,19 @@ async def commit_hold(
     "/{hold_id}", response_model=HoldOut, responses=problem_responses(401, 403, 404, 409)
 )
 async def release_hold(
-    hold_id: uuid.UUID, principal: ServiceCaller, session: DbSession, request: Request
+    hold_id: uuid.UUID,
+    principal: ServiceCaller,
+    session: DbSession,
+    request: Request,
+    outcome: Annotated[
+        HoldOutcome | None, Query(description="Why: the reservation's outcome.")
+    ] = None,
+    reason_code: Annotated[
+        DeclineReason | None, Query(description="For `declined`: the provider's reason.")
+    ] = None,
 ) -> HoldOut:
-    """Release the place at once; repeating it is harmless."""
-    hold = await service.release(session, principal, hold_id, client_address(request))
+    """Release the place at once; repeating it is harmless. `outcome` (and `reason_code`)
+    say why, for the location's track record."""
+    ending = HoldEnding(outcome=outcome, reason_code=reason_code) if outcome else None
+    hold = await service.release(session, principal, hold_id, client_address(request), ending)
     return hold_out(hold)

@@ -18,6 +18,7 @@ from services.capacity.holds.models import Hold
 from services.capacity.holds.schemas import HoldIn
 from shared import audit
 from shared.auth import Principal
+from shared.contracts.capacity import HoldEnding
 from shared.errors import Conflict, Invalid, NotFound
 from shared.settings import Settings
 
@@ -109,10 +110,16 @@ async def commit(
 
 
 async def release(
-    session: AsyncSession, principal: Principal, hold_id: uuid.UUID, address: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    hold_id: uuid.UUID,
+    address: str | None = None,
+    ending: HoldEnding | None = None,
 ) -> Hold:
-    """Give the place back. Releasing a hold that already ended changes nothing; a committed
-    hold cannot be released (409)."""
+    """Give the place back, keeping why (`ending`) for the location's track record.
+    Releasing a hold that already ended changes nothing but a missing `ending` (the hold
+    expired here a moment before the provider's answer arrived); a committed hold cannot be
+    released (409)."""
     now = datetime.now(UTC)
     hold = await repository.lock(session, hold_id)
     if hold is None:
@@ -121,6 +128,8 @@ async def release(
         raise Conflict(
             "The hold was committed: the patient was admitted.", extra={"hold_status": hold.status}
         )
+    if ending is not None and hold.ending is None:
+        hold.ending, hold.reason_code = ending.outcome, ending.reason_code
     if hold.status == "active":
         await _end(session, hold, "expired" if hold.expires_at <= now else "released", now)
         await _audit(session, principal, "release_hold", hold, address)

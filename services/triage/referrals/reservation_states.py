@@ -9,10 +9,12 @@ from datetime import datetime
 from services.triage import metrics
 from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Reservation
+from shared.contracts.capacity import DECLINE_REASONS
 from shared.errors import Conflict
 
+__all__ = ["DECLINE_REASONS", "ENDINGS", "ReservationEnded", "finish"]
+
 ENDINGS = frozenset({"accepted", "declined", "expired", "released", "cancelled"})
-DECLINE_REASONS = ("no_staff", "care_too_complex", "features_missing", "patient_refused", "other")
 
 
 class ReservationEnded(Conflict):

@@ -22,6 +22,7 @@ from services.triage.triagists import service as triagists
 from shared import reference
 from shared.auth import Principal
 from shared.care_rules import AMSTERDAM
+from shared.contracts.capacity import HoldEnding
 from shared.errors import Conflict, Forbidden, Invalid
 
 URGENCY_WINDOWS = {
@@ -318,7 +319,7 @@ async def cancel(
     live = await repository.lock_live(session, referral.id)
     if live is not None and live.status == "held":
         try:
-            await client.release(live.hold_id)
+            await client.release(live.hold_id, HoldEnding(outcome="cancelled"))
         except HoldEnded as exc:
             raise Conflict(
                 "The provider has already admitted the patient to this place.",

@@ -20,6 +20,7 @@ from services.triage.referrals.reservation_states import ReservationEnded
 from services.triage.reservations import repository
 from services.triage.reservations.outcomes import conclude, place_detail
 from shared.auth import Principal
+from shared.contracts.capacity import DeclineReason, HoldEnding
 from shared.errors import Conflict, NotFound
 
 
@@ -91,7 +92,7 @@ async def decline(
     principal: Principal,
     client: CapacityClient,
     reservation_id: uuid.UUID,
-    reason_code: str,
+    reason_code: DeclineReason,
     note: str | None,
     *,
     now: datetime | None = None,
@@ -105,7 +106,9 @@ async def decline(
         raise ReservationEnded(reservation)
     lifecycle.ensure_path(referral.status, ["searching"])
     try:
-        await client.release(reservation.hold_id)
+        await client.release(
+            reservation.hold_id, HoldEnding(outcome="declined", reason_code=reason_code)
+        )
     except HoldEnded as exc:
         raise Conflict(
             "The place was already taken at the capacity service; it cannot be declined.",

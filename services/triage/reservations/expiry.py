@@ -15,6 +15,7 @@ from services.triage.reservations import repository
 from services.triage.reservations.outcomes import conclude
 from shared import audit
 from shared.auth import Principal
+from shared.contracts.capacity import HoldEnding
 
 log = logging.getLogger("zorgplek.triage.reservations")
 
@@ -34,7 +35,7 @@ async def expire_due(
     due = await repository.claim_expired(session, now, limit)
     for reservation, referral in due:
         try:
-            await client.release(reservation.hold_id)
+            await client.release(reservation.hold_id, HoldEnding(outcome="expired"))
         except CapacityUnavailable:
             # The hold ends by itself shortly after (its time-to-live has a small margin).
             log.warning("capacity unreachable while expiring; its hold expires by itself")

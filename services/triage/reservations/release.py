@@ -19,6 +19,7 @@ from services.triage.referrals.reservation_states import ReservationEnded
 from services.triage.reservations import repository
 from services.triage.reservations.outcomes import conclude, place_detail
 from shared.auth import Principal
+from shared.contracts.capacity import HoldEnding
 from shared.errors import Conflict, Forbidden, NotFound
 
 
@@ -62,7 +63,7 @@ async def release(
         raise ReservationEnded(reservation)
     lifecycle.ensure_path(referral.status, ["searching"])
     try:
-        await client.release(reservation.hold_id)
+        await client.release(reservation.hold_id, HoldEnding(outcome="released"))
     except HoldEnded as exc:
         raise Conflict(
             "The place was already taken at the capacity service; it cannot be released.",

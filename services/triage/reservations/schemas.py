@@ -13,8 +13,10 @@ from services.triage.referrals.schemas import (
     Status,
     place_contact,
 )
+from shared.contracts.capacity import DeclineReason
 
-ReasonCode = Literal["no_staff", "care_too_complex", "features_missing", "patient_refused", "other"]
+ReasonCode = DeclineReason
+
 ReservationStatus = Literal["held", "accepted", "declined", "expired", "released", "cancelled"]
 
 

@@ -114,6 +114,7 @@ CANCEL_REASONS = {
     "other": "Andere reden",
 }
 DECLINE_REASONS = {
+    "no_capacity": "Toch geen plek",
     "no_staff": "Onvoldoende personeel",
     "care_too_complex": "Zorg te complex voor deze locatie",
     "features_missing": "Nodige voorzieningen ontbreken",
