@@ -43,6 +43,19 @@ async def states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[Capac
     return list((await session.scalars(query)).all())
 
 
+async def lock_states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[CapacityState]:
+    """The current state of every place type at one facility, locked in place type order
+    until the transaction ends."""
+    query = (
+        select(CapacityState)
+        .where(CapacityState.facility_id == facility_id)
+        .order_by(CapacityState.place_type)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def states_of_many(
     session: AsyncSession, facility_ids: list[uuid.UUID]
 ) -> list[CapacityState]:

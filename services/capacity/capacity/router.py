@@ -10,10 +10,13 @@ from services.capacity.capacity.schemas import (
     BatchOut,
     CapacityReportPut,
     CapacityStateOut,
+    ConfirmIn,
+    ConfirmOut,
     HistoryEntry,
 )
 from shared.auth import CurrentPrincipal, Provider, authenticated_router
 from shared.bodies import read_body
+from shared.clock import Now
 from shared.contracts.capacity import ReportSource
 from shared.db import DbSession
 from shared.errors import problem_responses
@@ -45,6 +48,29 @@ async def put_capacity(
     return await service.report(
         session, principal, settings, facility_id, place_type, body, source=source
     )
+
+
+@router.post(
+    "/facilities/{facility_id}/capacity/confirm",
+    response_model=ConfirmOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def confirm_capacity(
+    facility_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    body: ConfirmIn | None = None,
+) -> ConfirmOut:
+    """*Ongewijzigd bevestigen*: report every place type of the location again with the
+    same numbers, observed now, kept in the history as `source: confirm`. For the
+    location's own provider (an API key needs `capacity:write`); another organisation's
+    location is 404. A newer report is never overwritten: a place type whose report is
+    newer, or is not the one given in `seen`, is answered unchanged with `applied: false`."""
+    seen = body.seen if body is not None else {}
+    items = await service.confirm(session, principal, settings, facility_id, seen, now)
+    return ConfirmOut(items=items, confirmed=sum(item.applied for item in items))
 
 
 @router.get(

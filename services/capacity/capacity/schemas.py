@@ -91,6 +91,35 @@ class CapacityStateOut(BaseModel):
     reported_by: str | None = Field(description="The name of the person or API key.")
 
 
+class ConfirmIn(BaseModel):
+    """`POST …/capacity/confirm`: optionally, which report of each place type the confirming
+    person saw, so a report that came in since is never confirmed unseen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seen: dict[str, Moment] = Field(
+        default_factory=dict,
+        description="Place type → the `observed_at` shown when confirming; a place type "
+        "whose stored report is another one is not confirmed. Leave out to confirm what is "
+        "stored now.",
+    )
+
+    @field_validator("seen")
+    @classmethod
+    def _place_types(cls, seen: dict[str, datetime]) -> dict[str, datetime]:
+        for place_type in seen:
+            check_place_type(place_type)
+        return seen
+
+
+class ConfirmOut(BaseModel):
+    """Each reported place type of the location after confirming: `applied: false` where a
+    newer or another report stood, `source: confirm` where it was confirmed."""
+
+    items: list[CapacityStateOut]
+    confirmed: int = Field(description="How many place types were confirmed.")
+
+
 class RowError(BaseModel):
     row: int
     errors: list[dict[str, object]]

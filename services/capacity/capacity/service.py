@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import cast
 
@@ -87,6 +88,7 @@ async def report(
     *,
     source: ReportSource,
     place_type_loc: list[str | int] | None = None,
+    now: datetime | None = None,
 ) -> CapacityStateOut:
     """Apply a report unless a newer one is stored; either way answer the current state.
 
@@ -95,7 +97,7 @@ async def report(
     facility = await _reportable_facility(
         session, principal, facility_id, place_type, place_type_loc or ["path", "place_type"]
     )
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     # Only the numbers: a subclass may carry more (the source a page claims).
     values = data.model_dump(include=set(CapacityReportIn.model_fields))
     sender = {"source": source, "reported_by": principal.name}
@@ -141,6 +143,55 @@ async def report(
         await publish_change(session, facility, state, free_before)
     metrics.capacity_reports.labels("applied" if applied else "outdated").inc()
     return state_out(state, settings, applied=applied, now=now)
+
+
+async def confirm(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    facility_id: uuid.UUID,
+    seen: Mapping[str, datetime],
+    now: datetime,
+) -> list[CapacityStateOut]:
+    """*Ongewijzigd bevestigen*: every place type of the location reported again with the
+    numbers it has now, observed `now`, kept as `source: confirm`. Never over newer data:
+    a place type whose report is newer than `now`, or is not the one the confirming person
+    saw (`seen`: place type → its `observed_at`), is answered as it is, `applied: false`.
+    A place type never reported has nothing to confirm and is left out."""
+    facility = await facilities.get(session, facility_id)
+    ensure_provider_of(
+        principal, facility.organisation_id, scope="capacity:write", thing="facility"
+    )
+    results = []
+    # Locked in (facility, place type) order, as every writer locks places.
+    for state in await repository.lock_states_of(session, facility_id):
+        if state.place_type not in facility.place_types:
+            continue
+        shown = seen.get(state.place_type)
+        if shown is not None and shown != state.observed_at:
+            results.append(state_out(state, settings, applied=False, now=now))
+            continue
+        # The stored numbers were checked when reported; `now` is the server's own moment.
+        numbers = CapacityReportIn.model_construct(
+            staffed=state.staffed,
+            occupied=state.occupied,
+            available=state.available,
+            expected_available_24h=state.expected_available_24h,
+            observed_at=now,
+        )
+        results.append(
+            await report(
+                session,
+                principal,
+                settings,
+                facility_id,
+                state.place_type,
+                numbers,
+                source="confirm",
+                now=now,
+            )
+        )
+    return results
 
 
 async def history(

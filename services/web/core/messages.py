@@ -20,6 +20,12 @@ STATUS_MESSAGES = {
 # What a redirect's `?melding=` says: good news in green, a warning in amber.
 NOTICES: dict[str, tuple[str, str]] = {
     "opgeslagen": ("good", "Opgeslagen."),
+    "bevestigd": ("good", "Alle cijfers van deze locatie zijn bevestigd."),
+    "deels-bevestigd": (
+        "warn",
+        "Niet alles is bevestigd: een of meer cijfers zijn intussen door iemand anders gemeld. "
+        "Kijk ze na en bevestig opnieuw.",
+    ),
     "aangemeld": ("good", "De aanmelding is verstuurd. U ziet hier live hoe het ermee staat."),
     "gereserveerd": ("good", "De plek is gereserveerd. De zorgaanbieder beslist over de opname."),
     "opgepakt": ("good", "U heeft deze aanmelding opgepakt."),

@@ -35,6 +35,13 @@ async def report(api: Api, facility_id: str, place_type: str, body: dict[str, An
     return await api.put(f"/api/v1/facilities/{facility_id}/capacity/{place_type}", body)
 
 
+async def confirm(api: Api, facility_id: str, seen: dict[str, str]) -> bool:
+    """Confirm every place type of a location unchanged, as shown (`seen`: place type → the
+    report time the page showed); False when one had a newer report and was left alone."""
+    answer = await api.post(f"/api/v1/facilities/{facility_id}/capacity/confirm", {"seen": seen})
+    return all(item["applied"] for item in answer["items"])
+
+
 async def save_contact(api: Api, facility_id: str, body: dict[str, Any]) -> Any:
     """Change how to reach a location; only the location's own provider may."""
     return await api.patch(f"/api/v1/facilities/{facility_id}", body)
