@@ -77,16 +77,23 @@ async def test_region_then_supraregional_with_escalation(
             places["amsterdam"]["id"],
             places["utrecht"]["id"],
         ]
-        again = await client.get(
-            f"/api/v1/referrals/{rid}/matches",
-            params={"scope": "supraregional"},
-            headers=people.triagist,
-        )
-        assert again.status_code == 200
+        # Searching changes nothing; escalating is a POST, recorded once.
+        assert await _escalations(client, rid, people.triagist) == 0
+        before = (await client.get(f"/api/v1/referrals/{rid}", headers=people.referrer)).json()
+        assert before["escalated_at"] is None
+        for _ in range(2):
+            escalated = await client.post(
+                f"/api/v1/referrals/{rid}/escalate", headers=people.triagist
+            )
+            assert escalated.status_code == 200, escalated.text
+        assert escalated.json()["escalated_at"] is not None
         assert await _escalations(client, rid, people.triagist) == 1
         state = (await client.get(f"/api/v1/referrals/{rid}", headers=people.referrer)).json()
         assert state["escalated_at"] is not None
         assert state["status"] == "in_triage"
+        for outsider in (people.referrer, auth("triagist", regions=["ZK-UTRECHT"])):
+            refused = await client.post(f"/api/v1/referrals/{rid}/escalate", headers=outsider)
+            assert refused.status_code in (403, 404), refused.text
 
         bad = await client.get(
             f"/api/v1/referrals/{rid}/matches", params={"scope": "world"}, headers=people.triagist

@@ -8,7 +8,8 @@ from services.triage.context import TriageContext
 from services.triage.matching import service
 from services.triage.matching.schemas import Matches, Scope
 from services.triage.matching.service import MatchQuery
-from services.triage.referrals.schemas import Point
+from services.triage.referrals.schemas import Point, ReferralOut, referral_out
+from services.triage.referrals.service import view as referral_view
 from shared.auth import CurrentPrincipal, authenticated_router
 from shared.contracts.matching import MatchItem, ScoreComponents
 from shared.errors import problem_responses
@@ -38,8 +39,8 @@ async def referral_matches(
     location that does not admit before the referral is due, a single-sex room for a patient
     of the other sex (listed last, `eligible: false`, with `include_ineligible`). Stale
     places appear only when nothing fresh is left, flagged. `scope=supraregional` widens
-    the search to the ROAZ region and then the country, and marks the referral as
-    escalated.
+    the search to the ROAZ region and then the country; it changes nothing (the escalation
+    is recorded by `POST /api/v1/referrals/{id}/escalate`).
 
     For a triagist of the referral's region; for its referrer when the place type may be
     booked directly (ELV)."""
@@ -79,3 +80,21 @@ async def referral_matches(
         considered=ranking.considered,
         excluded=ranking.excluded,
     )
+
+
+@router.post(
+    "/{referral_id}/escalate",
+    response_model=ReferralOut,
+    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[audited("escalate")],
+)
+async def escalate_referral(
+    referral_id: uuid.UUID, principal: CurrentPrincipal, ctx: TriageContext
+) -> ReferralOut:
+    """Escalate the referral beyond its region: nothing in the region fits, so the search
+    goes on supra-regionally (`GET …/matches?scope=supraregional`), first in the ROAZ region,
+    then in the country. Recorded once in the timeline (`escalate`) and as `escalated_at`;
+    again changes nothing. For whoever may search places for the referral."""
+    referral = await service.escalate(ctx, principal, referral_id)
+    v = await referral_view(ctx.session, referral)
+    return referral_out(v.referral, v.reservation, v.declines)

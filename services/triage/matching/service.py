@@ -7,8 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.triage.capacity_client import CapacityClient
 from services.triage.context import Context
 from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, rank
@@ -73,8 +71,8 @@ async def find(
     ctx: Context, principal: Principal, query: MatchQuery
 ) -> tuple[Ranking, tuple[float, float] | None]:
     """Ranked places for a referral, best first. `scope=region` searches the referral's
-    region; `supraregional` its ROAZ region first, then the country, and marks the referral
-    as escalated in its timeline."""
+    region; `supraregional` its ROAZ region first, then the country. Reading only: the
+    escalation itself is `escalate`."""
     access.ensure_role(principal, "triagist", "referrer", doing="search places")
     # Read what is needed and give the connection back before waiting on capacity.
     async with ctx.sessions() as read:
@@ -109,25 +107,28 @@ async def find(
         reference.ttl_seconds(ctx.settings.stale_ttl_hours),
         limit=query.limit,
     )
-    if query.scope == "supraregional":
-        await escalate(ctx.session, principal, query.referral_id, now)
     return ranking, origin
 
 
-async def escalate(
-    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, now: datetime
-) -> None:
-    """Mark the referral as escalated beyond its region, once, in its timeline."""
-    referral = await referrals.get(session, referral_id, lock=True)
-    if referral is None or referral.escalated_at is not None:
-        return
+async def escalate(ctx: Context, principal: Principal, referral_id: uuid.UUID) -> Referral:
+    """Mark the referral as escalated beyond its region — the search goes on in its ROAZ
+    region and then the country — once, in its timeline. For whoever may search places for
+    it; again is no change."""
+    access.ensure_role(principal, "triagist", "referrer", doing="escalate a referral")
+    referral = await access.visible_referral(ctx.session, principal, referral_id, lock=True)
+    ensure_may_search(principal, referral, "escalate a referral")
+    ensure_open(referral)
+    if referral.escalated_at is not None:
+        return referral
+    now = ctx.now
     referral.escalated_at = now
     referral.updated_at = now
     await lifecycle.note(
-        session,
+        ctx.session,
         referral,
         Actor.of(principal),
         "escalate",
         {"scope": "supraregional", "roaz": sorted(reference.roaz_of(referral.region_code))},
         at=now,
     )
+    return referral

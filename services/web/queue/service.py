@@ -71,9 +71,9 @@ def shown_scope(referral: dict[str, Any], asked: str) -> str:
 
 
 async def escalate(api: Api, referral_id: str) -> None:
-    """Widen the search beyond the region: the first supra-regional search marks the
-    referral escalated in its timeline."""
-    await api.get(f"/api/v1/referrals/{referral_id}/matches", params={"scope": "supraregional"})
+    """Widen the search beyond the region: the referral is marked escalated in its
+    timeline, once."""
+    await api.post(f"/api/v1/referrals/{referral_id}/escalate")
 
 
 async def reserve(api: Api, referral_id: str, facility_id: str) -> dict[str, Any]:
