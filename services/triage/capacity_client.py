@@ -20,6 +20,7 @@ from shared.contracts.capacity import (
     HoldIn,
     HoldOut,
     OrganisationRecord,
+    TrackRecord,
 )
 from shared.errors import Unavailable
 from shared.pagination import Page
@@ -37,6 +38,7 @@ TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # Idle connections are dropped before the server's keep-alive (uvicorn: 5 s) would drop them.
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
 RETRIES = 1
+RECORDS_PER_CALL = 100  # capacity's bound on the locations of one records request
 
 
 class CapacityUnavailable(Unavailable):
@@ -178,6 +180,22 @@ class CapacityClient:
         if response.status_code != 200:
             raise CapacityUnavailable(f"facility answered {response.status_code}")
         return _parse(FacilityRecord, response, "facility")
+
+    async def records(self, facility_ids: list[uuid.UUID]) -> dict[uuid.UUID, TrackRecord]:
+        """The track records of these locations (unknown ones left out), a hundred a call."""
+        found: dict[uuid.UUID, TrackRecord] = {}
+        for start in range(0, len(facility_ids), RECORDS_PER_CALL):
+            chunk = facility_ids[start : start + RECORDS_PER_CALL]
+            response = await self._call(
+                "GET",
+                "/api/v1/compliance/records",
+                params={"facility_id": [str(i) for i in chunk]},
+            )
+            if response.status_code != 200:
+                raise CapacityUnavailable(f"records answered {response.status_code}")
+            for record in _parse(Page[TrackRecord], response, "records").items:
+                found[record.facility_id] = record
+        return found
 
     async def organisation(self, organisation_id: uuid.UUID) -> OrganisationRecord | None:
         """One organisation (its location is the default starting point of matching)."""

@@ -15,6 +15,11 @@ class ScoreComponents(BaseModel):
     freshness: float = Field(description="Up to 15 for a fresh report.")
     preference: float = Field(description="15 when the client prefers this facility.")
     capacity: float = Field(description="2 per free place, up to 10.")
+    record: float = Field(
+        default=0.0,
+        description="-10 to +10: the location's track record (reservations accepted, "
+        "fresh reports); 0 without one.",
+    )
 
 
 class MatchItem(BaseModel):
@@ -22,7 +27,9 @@ class MatchItem(BaseModel):
     place_type: str
     free: int
     distance_km: float | None
-    score: float = Field(description="0–100: the sum of the components.")
+    score: float = Field(
+        description="The sum of the components: 0–100, and the track record's -10 to +10."
+    )
     components: ScoreComponents
     reasons: list[str] = Field(description='In Dutch, e.g. "3,2 km", "eigen regio".')
     stale: bool

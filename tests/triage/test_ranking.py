@@ -132,6 +132,7 @@ def test_order_and_reasons_in_the_own_region() -> None:
         "freshness": 14.8,
         "preference": 0.0,
         "capacity": 2.0,
+        "record": 0.0,
     }
     assert near.score == pytest.approx(75.1, abs=0.1)
     assert office.reasons[-1] == "opname vanaf morgen 08:00"

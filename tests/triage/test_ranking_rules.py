@@ -3,6 +3,7 @@ component alone. The ranking is pure, so no database and no HTTP."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from services.triage.matching.ranking import Candidate, rank
+from services.triage.matching.record import record_score
+from shared.contracts.capacity import TrackRecord
 from tests.triage.test_ranking import EVENING, MORNING, TTL, place, request
 
 EXCLUDED_NONE = {
@@ -143,3 +146,82 @@ def test_score_component(
 def test_order(places: list[Candidate], order: list[str]) -> None:
     ranking = rank(places, request(declined=frozenset()), EVENING, TTL)
     assert [m.candidate.name for m in ranking.matches] == order
+
+
+def track(
+    accepted: int = 0,
+    no_capacity: int = 0,
+    other: int = 0,
+    expired: int = 0,
+    fresh: float | None = 0.5,
+) -> TrackRecord:
+    """A location's track record with these counts and fresh-time share."""
+    return TrackRecord(
+        facility_id=uuid.uuid4(),
+        facility_name="A",
+        organisation_id=uuid.uuid4(),
+        region_code="ZK-KENNEMERLAND",
+        days=30,
+        accepted=accepted,
+        declined_no_capacity=no_capacity,
+        declined_other=other,
+        expired=expired,
+        fresh_share=fresh,
+        last_report_at=None,
+        overdue_now=False,
+        overdue_place_types=[],
+    )
+
+
+# (row, the location's track record, its points, its reasons in Dutch)
+RECORDS = [
+    ("no record: neutral", None, 0.0, []),
+    ("nothing reserved, fresh half the time: neutral", track(), 0.0, []),
+    ("no window yet: neutral", track(fresh=None), 0.0, []),
+    ("9 of 10 accepted, always fresh", track(accepted=9, other=1, fresh=1.0), 9.0,
+     ["9 van 10 reserveringen geaccepteerd"]),
+    ("reported free but not, twice", track(accepted=1, no_capacity=2, expired=1), -2.0,
+     ["1 van 4 reserveringen geaccepteerd", "2× toch geen plek"]),
+    ("one reservation accepted counts a fifth", track(accepted=1), 1.0,
+     ["1 van 1 reservering geaccepteerd"]),
+    ("fresh a tenth of the time", track(fresh=0.1), -4.0, ["vaak verouderd"]),
+    ("never accepted and never fresh", track(no_capacity=3, expired=3, fresh=0.0), -10.0,
+     ["0 van 6 reserveringen geaccepteerd", "3× toch geen plek", "vaak verouderd"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("record", "points", "reasons"),
+    [pytest.param(r, p, why, id=name) for name, r, p, why in RECORDS],
+)
+def test_track_record_component(
+    record: TrackRecord | None, points: float, reasons: list[str]
+) -> None:
+    score = record_score(record)
+    assert score.points == pytest.approx(points, abs=0.05)
+    assert score.reasons == reasons
+    records = {"id-A": record} if record is not None else {}
+    (match,) = rank([place("A", 3)], request(), EVENING, TTL, records=records).matches
+    assert match.components["record"] == pytest.approx(points, abs=0.05)
+    assert match.score == pytest.approx(sum(match.components.values()), abs=0.2)
+    shown = [reason for reason in match.reasons if reason in reasons]
+    assert shown == reasons
+
+
+def test_the_record_changes_the_order_and_its_absence_does_not() -> None:
+    places = [place("Aa", 10, age_minutes=0), place("Bb", 10, age_minutes=0)]
+    plain = rank(places, request(declined=frozenset()), EVENING, TTL)
+    assert [m.candidate.name for m in plain.matches] == ["Aa", "Bb"]
+    assert {m.components["record"] for m in plain.matches} == {0.0}
+    records = {
+        "id-Aa": track(accepted=1, no_capacity=4, fresh=0.3),
+        "id-Bb": track(accepted=5, fresh=0.9),
+    }
+    ranked = rank(places, request(declined=frozenset()), EVENING, TTL, records=records)
+    assert [m.candidate.name for m in ranked.matches] == ["Bb", "Aa"]
+    only_one = rank(
+        places, request(declined=frozenset()), EVENING, TTL, records={"id-Aa": records["id-Aa"]}
+    )
+    # Bb has no history: neutral, so it passes Aa's poor record but is not lifted itself.
+    assert [m.candidate.name for m in only_one.matches] == ["Bb", "Aa"]
+    assert only_one.matches[0].components["record"] == 0.0

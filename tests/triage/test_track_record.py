@@ -197,3 +197,34 @@ async def test_records_of_named_locations_are_bounded(
     )
     assert many.status_code == 422
     assert many.json()["errors"][0]["loc"] == ["query", "facility_id"]
+
+
+async def test_matching_weighs_the_record(live_url: str, auth: TokenFactory) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        roomy = await place_with_free(client, auth, 3, name="Huis Ruim")
+        steady = await place_with_free(client, auth, 2, name="Huis Vast")
+        ref = await submit(client, people.referrer)
+        await claim(client, ref["id"], people.triagist)
+        url = f"/api/v1/referrals/{ref['id']}/matches"
+
+        before = (await client.get(url, headers=people.triagist)).json()["items"]
+        assert [m["facility"]["name"] for m in before] == ["Huis Ruim", "Huis Vast"]
+
+        # Three times its "free" place was not there.
+        for _ in range(3):
+            held = await _reserved(client, people, roomy)
+            declined = await client.post(
+                f"/api/v1/reservations/{held['id']}/decline",
+                json={"reason_code": "no_capacity"},
+                headers=people.provider_of(roomy),
+            )
+            assert declined.status_code == 200, declined.text
+
+        after = (await client.get(url, headers=people.triagist)).json()["items"]
+        assert [m["facility"]["name"] for m in after] == ["Huis Vast", "Huis Ruim"]
+        worse = after[1]
+        assert worse["components"]["record"] < after[0]["components"]["record"]
+        assert "0 van 3 reserveringen geaccepteerd" in worse["reasons"]
+        assert "3× toch geen plek" in worse["reasons"]
+        assert steady["id"] == after[0]["facility"]["id"]

@@ -11,6 +11,7 @@ triagist can check:
     freshness   15  falls to 0 as the report ages towards its time-to-live
     preference  15  the client prefers this facility
     capacity    10  two points per free place, up to five
+    record     ±10  the location's track record (`matching.record`); none: 0
 
 Stale places are left out, unless nothing fresh is left: then the stale ones are shown,
 flagged. Places the care rules refuse are left out, unless asked for: then they come last,
@@ -25,12 +26,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services.triage.matching.record import NEUTRAL, record_score
 from shared import reference
 from shared.care_rules import ELIGIBLE, Screen, Verdict, when
 from shared.contracts.capacity import (
     AvailabilityItem,
     FacilitySummary,
     ReportSource,
+    TrackRecord,
     source_words,
 )
 from shared.geo import distance_from
@@ -167,9 +170,12 @@ def rank(
     ttl_seconds: Mapping[str, float],
     *,
     limit: int = 50,
+    records: Mapping[str, TrackRecord] | None = None,
 ) -> Ranking:
     """The best `limit` places for `request`, best first, each with its score, the score's
-    components and the reasons in Dutch."""
+    components and the reasons in Dutch. `records`: the track records of the locations by
+    facility id; a location without one is neutral."""
+    records = records or {}
     own = reference.covered_regions(request.region_code)
     area = _roaz_area(request.region_code) | own
     supraregional = request.scope == "supraregional"
@@ -239,6 +245,8 @@ def rank(
             age = 0.0
         if not c.stale and ttl > 0 and age < ttl:
             score += FRESHNESS_POINTS * (1.0 - age / ttl)
+        if records:
+            score += record_score(records.get(c.facility_id)).points
         entry = (
             tier,
             -score,
@@ -259,7 +267,7 @@ def rank(
     if len(best) < limit:
         best += heapq.nsmallest(limit - len(best), refused)
     matches = [
-        _explain(c, score, km, tier, age, request, own, area, ttl, verdict, now)
+        _explain(c, score, km, tier, age, request, own, area, ttl, verdict, now, records)
         for tier, _, _, _, _, _, c, km, age, score, verdict in best
     ]
     return Ranking(
@@ -279,8 +287,10 @@ def _explain(
     ttl: float,
     verdict: Verdict,
     now: datetime,
+    records: Mapping[str, TrackRecord],
 ) -> Match:
     """The score's components and the reasons, for the places that are shown."""
+    record = record_score(records.get(c.facility_id)) if records else NEUTRAL
     components = {
         "distance": round(max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0), 1)
         if km is not None
@@ -295,6 +305,7 @@ def _explain(
         else 0.0,
         "preference": PREFERENCE_POINTS if c.facility_id in request.preferred else 0.0,
         "capacity": round(CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT, 1),
+        "record": record.points,
     }
     reasons = [format_km(km) if km is not None else "afstand onbekend"]
     if c.region_code in own:
@@ -312,6 +323,7 @@ def _explain(
         reasons.append(f"opname vanaf {when(verdict.admits_from, now)}")
     elif c.admission_hours == "office":
         reasons.append("opname alleen tijdens kantoortijden")
+    reasons += record.reasons
     reasons += [finding.text for finding in verdict.warnings]
     return Match(
         candidate=c,

@@ -33,14 +33,15 @@ async def referral_matches(
         bool, Query(description="Also list the places the care rules refuse, last, marked.")
     ] = False,
 ) -> Matches:
-    """The best free places for the referral, best first, each with a score out of 100,
-    its named components and the reasons in Dutch. Hard filters: place type, every needed
-    feature, places that declined this referral, and the care rules: an office-hours
-    location that does not admit before the referral is due, a single-sex room for a patient
-    of the other sex (listed last, `eligible: false`, with `include_ineligible`). Stale
-    places appear only when nothing fresh is left, flagged. `scope=supraregional` widens
-    the search to the ROAZ region and then the country; it changes nothing (the escalation
-    is recorded by `POST /api/v1/referrals/{id}/escalate`).
+    """The best free places for the referral, best first, each with a score out of 100
+    (and the location's track record, -10 to +10: reservations accepted, fresh reports; 0
+    without history), its named components and the reasons in Dutch. Hard filters: place
+    type, every needed feature, places that declined this referral, and the care rules: an
+    office-hours location that does not admit before the referral is due, a single-sex room
+    for a patient of the other sex (listed last, `eligible: false`, with
+    `include_ineligible`). Stale places appear only when nothing fresh is left, flagged.
+    `scope=supraregional` widens the search to the ROAZ region and then the country; it
+    changes nothing (the escalation is recorded by `POST /api/v1/referrals/{id}/escalate`).
 
     For a triagist of the referral's region; for its referrer when the place type may be
     booked directly (ELV)."""

@@ -3,11 +3,12 @@ by the pure `ranking.rank` with reasons a triagist understands at a glance."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.triage.capacity_client import CapacityClient
+from services.triage.capacity_client import CapacityClient, CapacityUnavailable
 from services.triage.context import Context
 from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, rank
 from services.triage.referrals import access, lifecycle
@@ -17,7 +18,13 @@ from services.triage.referrals.models import Referral
 from services.triage.referrals.service import direct_booking
 from shared import reference
 from shared.auth import Principal
+from shared.contracts.capacity import TrackRecord
 from shared.errors import Conflict, Forbidden
+
+log = logging.getLogger("zorgplek.triage.matching")
+# The track records looked up: those of the best `limit` places and this many more, so that
+# a search never reads the history of the whole country.
+SHORTLIST_MARGIN = 20
 
 
 def ensure_may_search(principal: Principal, referral: Referral, doing: str) -> None:
@@ -100,14 +107,27 @@ async def find(
         due_at=referral.due_at,
         include_ineligible=query.include_ineligible,
     )
-    ranking = rank(
-        candidates_from(items),
-        request,
-        now,
-        reference.ttl_seconds(ctx.settings.stale_ttl_hours),
-        limit=query.limit,
-    )
+    candidates = candidates_from(items)
+    ttl = reference.ttl_seconds(ctx.settings.stale_ttl_hours)
+    shortlist = rank(candidates, request, now, ttl, limit=query.limit + SHORTLIST_MARGIN)
+    records = await records_of(ctx.capacity, [m.candidate.facility.id for m in shortlist.matches])
+    ranking = rank(candidates, request, now, ttl, limit=query.limit, records=records)
     return ranking, origin
+
+
+async def records_of(
+    client: CapacityClient, facility_ids: list[uuid.UUID]
+) -> dict[str, TrackRecord]:
+    """The shortlisted locations' track records by facility id; none (every location
+    neutral) while capacity cannot give them: the places themselves were found."""
+    if not facility_ids:
+        return {}
+    try:
+        found = await client.records(list(dict.fromkeys(facility_ids)))
+    except CapacityUnavailable:
+        log.warning("track records unavailable; matching without them")
+        return {}
+    return {str(fid): record for fid, record in found.items()}
 
 
 async def escalate(ctx: Context, principal: Principal, referral_id: uuid.UUID) -> Referral:
