@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, insert
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,26 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db import KernelBase
 
 NOTIFY_CHANNEL = "zorgplek_outbox"
-EVENT_TYPES = frozenset(
-    {
-        "capacity.updated",
-        "capacity.available",
-        "capacity.stale",
-        "referral.created",
-        "referral.status_changed",
-        "reservation.held",
-        "reservation.accepted",
-        "reservation.declined",
-        "reservation.expired",
-        "reservation.released",
-    }
-)
 
 
 class OutboxEvent(KernelBase):
-    """One event. `audience` says who may see it, so notify never reads a producer's schema:
-    `{"public": true}` for capacity events (any professional), or
-    `{"organisation_ids": [...], "regions": [...]}` for referral and reservation events."""
+    """One event. `data` and `audience` are JSON objects whose shape the event's type
+    declares (`EventType`); `audience` says who may see it, so notify never reads a
+    producer's schema."""
 
     __tablename__ = "outbox"
     # Readers take windows of transaction ids (see services/notify/relay), so by `txid`.
@@ -59,6 +46,9 @@ class OutboxEvent(KernelBase):
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """An event as the outbox stores it: its `data` and `audience` in their wire form.
+    Producers make one with `EventType.event`, from the type's models."""
+
     type: str
     source: str
     data: dict[str, Any]
@@ -76,12 +66,53 @@ class Event:
         }
 
 
-PUBLIC: dict[str, Any] = {"public": True}
+DataT = TypeVar("DataT", bound=BaseModel)
+AudienceT = TypeVar("AudienceT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class EventType(Generic[DataT, AudienceT]):
+    """A registered event type: its name and the models of its `data` and `audience`,
+    which its producers write and its consumers read."""
+
+    name: str
+    data: type[DataT]
+    audience: type[AudienceT]
+
+    def event(self, source: str, data: DataT, audience: AudienceT) -> Event:
+        """The event of this type with `data` for `audience`, in its wire form."""
+        return Event(
+            type=self.name,
+            source=source,
+            data=data.model_dump(mode="json"),
+            audience=audience.model_dump(mode="json"),
+        )
+
+
+_registered: dict[str, EventType[Any, Any]] = {}
+
+
+def register(
+    name: str, data: type[DataT], audience: type[AudienceT]
+) -> EventType[DataT, AudienceT]:
+    """Declare an event type. The outbox refuses events of a type nobody registered, so a
+    misspelt name fails where it is written. Registering the same name again with the
+    same models is harmless; with other models it is a mistake and refused."""
+    event_type = EventType(name, data, audience)
+    known = _registered.setdefault(name, event_type)
+    if known != event_type:
+        raise ValueError(f"event type {name!r} is already registered with other models")
+    return event_type
+
+
+def registered(name: str) -> EventType[Any, Any] | None:
+    """The registered event type called `name`, if any."""
+    return _registered.get(name)
 
 
 async def publish(session: AsyncSession, event: Event) -> None:
     """Write `event` into the caller's transaction; it is sent only if that commits."""
-    if event.type not in EVENT_TYPES:
+    if event.type not in _registered:
         raise ValueError(f"unknown event type {event.type!r}")
     # Inline: nothing is fetched back (no RETURNING of the position); producers may
     # insert into the outbox but not read it (shared/roles.py).

@@ -2,17 +2,18 @@
 
 The same rule serves webhooks, e-mail and the live stream: an event's `audience` (written
 by its producer into the outbox) says who may see it, a viewer's identity says who they
-are, and a filter narrows what they want."""
+are, and a filter narrows what they want. Both are read as the event contracts' models
+(`shared.contracts.events`), the same ones the producers write."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from shared import reference
 from shared.auth import PROFESSIONAL_ROLES, Principal
+from shared.contracts.events import Audience, EventData, PublicAudience, Where
 from shared.errors import Forbidden
 from shared.geo import distance_km
 
@@ -42,19 +43,18 @@ class Viewer:
         return cls(principal.sub, principal.org, principal.roles, principal.regions)
 
 
-def may_see(viewer: Viewer, audience: Mapping[str, Any]) -> bool:
-    """API.md's rule: capacity events (`public`) go to every professional; referral and
-    reservation events to members of a listed organisation, and to triagists whose regions
-    cover a listed region."""
+def may_see(viewer: Viewer, audience: Audience) -> bool:
+    """Capacity events (public) go to every professional; referral and reservation events
+    to members of a listed organisation, and to triagists whose regions cover a listed
+    region."""
     if viewer.roles.isdisjoint(PROFESSIONAL_ROLES):
         return False
-    if audience.get("public") is True:
+    if isinstance(audience, PublicAudience):
         return True
-    organisations = {str(o) for o in audience.get("organisation_ids") or ()}
-    if viewer.org is not None and str(viewer.org) in organisations:
+    if viewer.org is not None and viewer.org in audience.organisation_ids:
         return True
     if "triagist" in viewer.roles and viewer.regions:
-        return any(reference.covers(viewer.regions, str(r)) for r in audience.get("regions") or ())
+        return any(reference.covers(viewer.regions, region) for region in audience.regions)
     return False
 
 
@@ -69,22 +69,21 @@ class EventFilter:
     near: tuple[float, float] | None = None
     radius_km: float | None = None
 
-    def matches(self, event_type: str, data: Mapping[str, Any]) -> bool:
+    def matches(self, event_type: str, data: EventData | None) -> bool:
+        """Whether the event passes every part asked for. `data` None: the event carries
+        nothing a filter looks at (`shared.contracts.events.read_data`)."""
         if self.event_types is not None and event_type not in self.event_types:
             return False
-        place_type = data.get("place_type")
-        if self.place_types is not None and place_type is not None:
-            if place_type not in self.place_types:
+        where = data.where() if data is not None else Where()
+        if self.place_types is not None and where.place_type is not None:
+            if where.place_type not in self.place_types:
                 return False
-        region_code = data.get("region_code")
-        if self.region is not None and region_code is not None:
-            if str(region_code) not in reference.covered_regions(self.region):
+        if self.region is not None and where.region_code is not None:
+            if where.region_code not in reference.covered_regions(self.region):
                 return False
-        if self.near is not None and self.radius_km is not None:
-            lat, lon = data.get("lat"), data.get("lon")
-            if isinstance(lat, int | float) and isinstance(lon, int | float):
-                if distance_km(self.near, (float(lat), float(lon))) > self.radius_km:
-                    return False
+        if self.near is not None and self.radius_km is not None and where.point is not None:
+            if distance_km(self.near, where.point) > self.radius_km:
+                return False
         return True
 
 

@@ -6,7 +6,9 @@ on the producing and on the consuming side, found by `make lint` before anything
 module written like capacity's availability search (the producer, which builds the models
 by keyword) and like triage's client code (the consumer, which reads attributes) is clean
 as it is, and every line that uses a field name the contract does not have is an error.
-It shares mypy's cache with `make lint`, so it takes about a second once lint has run
+`test_an_events_renamed_field_is_a_type_error_on_both_sides` does the same for an event's
+data and audience (`shared.contracts.events`), which the producers publish and notify reads.
+Both share mypy's cache with `make lint`, so it takes about a second once lint has run
 (the very first run on a fresh clone fills the cache: some seconds more)."""
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 from services.capacity.availability import schemas as availability
@@ -23,7 +28,8 @@ from services.capacity.facilities.schemas import FacilityOut
 from services.capacity.holds import schemas as holds
 from services.capacity.organisations.schemas import OrganisationOut
 from services.triage.matching import schemas as matching
-from shared.contracts import capacity
+from shared import outbox
+from shared.contracts import capacity, events
 from shared.contracts import matching as match_contract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +74,10 @@ def consume_retyped(hold: HoldOut) -> str:
 """
 
 
-def test_a_renamed_field_is_a_type_error_on_both_sides(tmp_path: Path) -> None:
+def mypy_errors(tmp_path: Path, snippet: str) -> list[tuple[int, str]]:
+    """mypy's errors in `snippet`, written as a module: (line, message) each."""
     module = tmp_path / "seam_example.py"
-    module.write_text(SNIPPET)
-    expected = {number for number, line in enumerate(SNIPPET.splitlines(), 1) if "# ERROR" in line}
+    module.write_text(snippet)
     run = subprocess.run(
         [
             sys.executable,
@@ -88,11 +94,78 @@ def test_a_renamed_field_is_a_type_error_on_both_sides(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    errors = re.findall(rf"{re.escape(module.name)}:(\d+): error: (.*)", run.stdout)
-    assert {int(line) for line, _ in errors} == expected, run.stdout
+    found = re.findall(rf"{re.escape(module.name)}:(\d+): error: (.*)", run.stdout)
+    assert found or run.returncode == 0, run.stdout + run.stderr
+    return [(int(line), message) for line, message in found]
+
+
+def marked(snippet: str) -> set[int]:
+    return {number for number, line in enumerate(snippet.splitlines(), 1) if "# ERROR" in line}
+
+
+def test_a_renamed_field_is_a_type_error_on_both_sides(tmp_path: Path) -> None:
+    errors = mypy_errors(tmp_path, SNIPPET)
+    assert {line for line, _ in errors} == marked(SNIPPET), errors
     messages = " ".join(message for _, message in errors)
     assert 'Missing named argument "organisation_name"' in messages
     assert 'has no attribute "organisation"' in messages
+
+
+# An event written like capacity's and triage's `events` modules (the producers, which
+# build the data and audience by keyword and publish them as the registered type) and read
+# like notify's `audience` module (the consumer, which reads attributes).
+EVENT_SNIPPET = """
+import uuid
+from datetime import datetime
+
+from shared.contracts.events import (
+    CAPACITY_UPDATED, EVERY_PROFESSIONAL, RESERVATION_HELD, CapacityData, MembersAudience,
+    ReferralData, Where,
+)
+from shared.outbox import Event
+
+
+def capacity_data(now: datetime) -> CapacityData:
+    return CapacityData(
+        facility_id=uuid.uuid4(), organisation_id=uuid.uuid4(), place_type="GRZ",
+        region_code="ZK-KENNEMERLAND", lat=52.38, lon=4.64, free=1, available=1, held=0,
+        staffed=4, observed_at=now,
+    )
+
+
+def produce(now: datetime) -> Event:
+    return CAPACITY_UPDATED.event("capacity", capacity_data(now), EVERY_PROFESSIONAL)
+
+
+def consume(audience: MembersAudience, data: ReferralData) -> tuple[list[uuid.UUID], Where]:
+    return audience.organisation_ids, Where(data.place_type, data.region_code)
+
+
+def produce_renamed() -> MembersAudience:
+    return MembersAudience(  # ERROR: the producer still says organisations
+        organisations=[uuid.uuid4()], regions=["ZK-KENNEMERLAND"]
+    )
+
+
+def consume_renamed(audience: MembersAudience, data: ReferralData) -> list[str]:
+    return audience.regions + [data.region]  # ERROR: the consumer still reads region
+
+
+def produce_wrong_type(now: datetime) -> Event:
+    audience = MembersAudience(organisation_ids=[], regions=[])
+    return RESERVATION_HELD.event("triage", capacity_data(now), audience)  # ERROR: not its data
+"""
+
+
+def test_an_events_renamed_field_is_a_type_error_on_both_sides(tmp_path: Path) -> None:
+    """Each event type's data and audience are models too: the producers build them, the
+    registered type takes only its own models, and notify reads their attributes."""
+    errors = mypy_errors(tmp_path, EVENT_SNIPPET)
+    assert {line for line, _ in errors} == marked(EVENT_SNIPPET), errors
+    messages = " ".join(message for _, message in errors)
+    assert 'Missing named argument "organisation_ids"' in messages
+    assert 'has no attribute "region"' in messages
+    assert '"CapacityData"; expected "ReservationData"' in messages
 
 
 def test_each_wire_model_is_defined_once() -> None:
@@ -120,3 +193,125 @@ def test_what_triage_reads_of_a_facility_and_an_organisation_is_in_the_answer() 
     ):
         fields = _fields(whole)
         assert {name: fields.get(name) for name in _fields(part)} == _fields(part), part
+
+
+def test_event_data_and_audience_keep_their_wire_form() -> None:
+    """What subscribers receive is what they always did: ids as strings, times as Python
+    writes them, a referral's event without a reservation's keys."""
+    facility, organisation, referral = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    observed = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    capacity_event = events.CAPACITY_UPDATED.event(
+        "capacity",
+        events.CapacityData(
+            facility_id=facility,
+            organisation_id=organisation,
+            place_type="GRZ",
+            region_code="ZK-KENNEMERLAND",
+            lat=52.38,
+            lon=4.64,
+            free=1,
+            available=2,
+            held=1,
+            staffed=4,
+            observed_at=observed,
+        ),
+        events.EVERY_PROFESSIONAL,
+    )
+    assert capacity_event.data == {
+        "facility_id": str(facility),
+        "organisation_id": str(organisation),
+        "place_type": "GRZ",
+        "region_code": "ZK-KENNEMERLAND",
+        "lat": 52.38,
+        "lon": 4.64,
+        "free": 1,
+        "available": 2,
+        "held": 1,
+        "staffed": 4,
+        "observed_at": "2026-03-01T09:30:00+00:00",
+    }
+    assert capacity_event.audience == {"public": True}
+    referral_event = events.REFERRAL_CREATED.event(
+        "triage",
+        events.ReferralData(
+            referral_id=referral,
+            status="submitted",
+            from_status=None,
+            place_type="ELV_HOOG",
+            urgency="urgent",
+            region_code="ZK-KENNEMERLAND",
+        ),
+        events.MembersAudience(organisation_ids=[organisation], regions=["ZK-KENNEMERLAND"]),
+    )
+    assert list(referral_event.data) == [
+        "referral_id",
+        "status",
+        "from_status",
+        "place_type",
+        "urgency",
+        "region_code",
+    ]
+    assert referral_event.audience == {
+        "organisation_ids": [str(organisation)],
+        "regions": ["ZK-KENNEMERLAND"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"public": True}, events.EVERY_PROFESSIONAL),
+        ({"public": False}, events.NOBODY),
+        ({}, events.NOBODY),
+        ({"organisation_ids": ["not an id"], "regions": []}, events.NOBODY),
+        (
+            {"organisation_ids": [str(uuid.UUID(int=1))], "regions": ["ROAZ-NHF"]},
+            events.MembersAudience(organisation_ids=[uuid.UUID(int=1)], regions=["ROAZ-NHF"]),
+        ),
+    ],
+    ids=["public", "public false", "empty", "not an id", "members"],
+)
+def test_an_audience_that_reads_as_neither_shape_is_seen_by_no_one(
+    raw: dict[str, object], expected: events.Audience
+) -> None:
+    assert events.read_audience(raw) == expected
+
+
+def test_data_that_does_not_read_as_its_model_carries_nothing_to_filter_on() -> None:
+    assert events.read_data("capacity.updated", {"free": 1}) is None
+    assert events.read_data("capacity.exploded", {}) is None
+    read = events.read_data("referral.created", _referral_wire())
+    assert isinstance(read, events.ReferralData)
+    assert read.where() == events.Where("ELV_HOOG", "ZK-KENNEMERLAND")
+
+
+def _referral_wire() -> dict[str, object]:
+    return {
+        "referral_id": str(uuid.uuid4()),
+        "status": "submitted",
+        "from_status": None,
+        "place_type": "ELV_HOOG",
+        "urgency": "urgent",
+        "region_code": "ZK-KENNEMERLAND",
+    }
+
+
+def test_an_event_type_is_registered_once_with_its_models() -> None:
+    assert outbox.registered("capacity.updated") is events.CAPACITY_UPDATED
+    assert outbox.register("capacity.updated", events.CapacityData, events.PublicAudience) == (
+        events.CAPACITY_UPDATED
+    )
+    with pytest.raises(ValueError, match="already registered"):
+        outbox.register("capacity.updated", events.ReferralData, events.PublicAudience)
+    assert events.EVENT_TYPES == {
+        "capacity.updated",
+        "capacity.available",
+        "capacity.stale",
+        "referral.created",
+        "referral.status_changed",
+        "reservation.held",
+        "reservation.accepted",
+        "reservation.declined",
+        "reservation.expired",
+        "reservation.released",
+    }

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from shared.contracts.events import EVENT_TYPES
+
 ROOT = Path(__file__).resolve().parents[2]
 # The kernel, without the contracts: those are the services' seams, by name.
 KERNEL = sorted(path for path in (ROOT / "shared").rglob("*.py") if "contracts" not in path.parts)
@@ -63,3 +65,9 @@ def test_the_kernel_declares_only_its_own_metric_families() -> None:
         "zorgplek_background_loop_errors_total",
         "zorgplek_rows_pruned_total",
     }
+
+
+def test_the_kernel_names_no_event_type() -> None:
+    for path in KERNEL:
+        named = strings(path) & EVENT_TYPES
+        assert not named, f"{path.relative_to(ROOT)} names {sorted(named)}"

@@ -8,10 +8,13 @@ from sqlalchemy.exc import DBAPIError
 
 from shared import audit
 from shared.auth import Principal
+from shared.contracts.events import EVERY_PROFESSIONAL
 from shared.db import create_engine
-from shared.outbox import PUBLIC, Event, OutboxEvent, publish
+from shared.outbox import Event, OutboxEvent, publish
 
 PRINCIPAL = Principal(sub="t1", name="Triagist", org=None, roles=frozenset({"triagist"}))
+
+PUBLIC = EVERY_PROFESSIONAL.model_dump(mode="json")
 
 
 async def count_events(app: Any) -> int:

@@ -24,11 +24,14 @@ from fastapi import FastAPI
 from services.notify.delivery.worker import deliver_due
 from services.notify.relay.service import oldest_unread, relay_once
 from services.notify.runtime import runtime
-from shared.outbox import PUBLIC, Event, publish
+from shared.contracts.events import EVERY_PROFESSIONAL
+from shared.outbox import Event, publish
 from tests.conftest import TokenFactory, free_port
 from tests.factories import create_organisation
 
 KENNEMERLAND = "ZK-KENNEMERLAND"
+# The audience of capacity events as the outbox stores it; tests write rows of any shape.
+PUBLIC: dict[str, Any] = EVERY_PROFESSIONAL.model_dump(mode="json")
 
 
 @dataclass
@@ -176,6 +179,7 @@ def referral_audience(organisation_id: str, region: str = KENNEMERLAND) -> dict[
 
 
 def referral_data(**fields: Any) -> dict[str, Any]:
+    """A reservation's event data as triage writes it (`shared.contracts.events`)."""
     return {
         "referral_id": str(uuid.uuid4()),
         "status": "placed",
@@ -184,8 +188,29 @@ def referral_data(**fields: Any) -> dict[str, Any]:
         "urgency": "urgent",
         "region_code": KENNEMERLAND,
         "reservation_id": str(uuid.uuid4()),
+        "reservation_status": "accepted",
         "facility_id": str(uuid.uuid4()),
         "facility_name": "Zorgcentrum De Linde",
+        "expires_at": "2026-11-22T10:30:00+00:00",
+        "reason_code": None,
+        **fields,
+    }
+
+
+def capacity_data(**fields: Any) -> dict[str, Any]:
+    """A capacity event's data as capacity writes it (`shared.contracts.events`)."""
+    return {
+        "facility_id": str(uuid.uuid4()),
+        "organisation_id": str(uuid.uuid4()),
+        "place_type": "ELV_HOOG",
+        "region_code": KENNEMERLAND,
+        "lat": 52.38,
+        "lon": 4.64,
+        "free": 1,
+        "available": 1,
+        "held": 0,
+        "staffed": 4,
+        "observed_at": "2026-11-22T10:00:00+00:00",
         **fields,
     }
 

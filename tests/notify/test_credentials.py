@@ -28,6 +28,7 @@ from tests.factories import create_organisation
 from tests.notify.conftest import (
     Receiver,
     api_key,
+    capacity_data,
     deliver,
     deliveries,
     emit,
@@ -41,7 +42,7 @@ EVENTS = ["capacity.updated", "referral.created", "reservation.held"]
 
 
 def capacity() -> dict[str, Any]:
-    return {"facility_id": str(uuid.uuid4()), "place_type": "ELV_HOOG", "free": 1}
+    return capacity_data()
 
 
 def token(settings: Settings, sub: str, roles: list[str], **claims: Any) -> dict[str, str]:

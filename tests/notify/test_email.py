@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.notify.delivery import email
-from shared.outbox import EVENT_TYPES
+from shared.contracts.events import EVENT_TYPES
 from shared.settings import Settings
 from tests.conftest import TokenFactory, free_port, make_settings
 from tests.notify.conftest import (

@@ -22,8 +22,8 @@ from services.notify.stream.service import StreamHub, open_stream
 from shared.db import plain_url
 from tests.conftest import TokenFactory
 from tests.notify.conftest import (
-    KENNEMERLAND,
     SseReader,
+    capacity_data,
     emit,
     pump,
     referral_audience,
@@ -32,15 +32,7 @@ from tests.notify.conftest import (
 
 
 def capacity(**fields: Any) -> dict[str, Any]:
-    return {
-        "facility_id": str(uuid.uuid4()),
-        "place_type": "ELV_HOOG",
-        "region_code": KENNEMERLAND,
-        "lat": 52.38,
-        "lon": 4.64,
-        "free": 1,
-        **fields,
-    }
+    return capacity_data(**fields)
 
 
 async def test_frames_carry_id_type_and_the_body(

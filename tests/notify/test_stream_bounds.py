@@ -21,14 +21,17 @@ from services.notify.runtime import runtime
 from services.notify.stream.repository import visible_to
 from services.notify.stream.service import KEY_CHECK_SECONDS, SESSION_CHECK_SECONDS
 from shared.auth import issue_token
+from shared.contracts.events import read_audience
 from shared.db import plain_url
-from shared.outbox import PUBLIC, Event, OutboxEvent, publish
+from shared.outbox import Event, OutboxEvent, publish
 from shared.settings import Settings
 from tests.notify.conftest import (
     KENNEMERLAND,
+    PUBLIC,
     Clock,
     SseReader,
     api_key,
+    capacity_data,
     emit,
     pump,
     referral_audience,
@@ -37,7 +40,7 @@ from tests.notify.conftest import (
 
 
 def capacity(**fields: Any) -> dict[str, Any]:
-    return {"facility_id": str(uuid.uuid4()), "place_type": "ELV_HOOG", "free": 1, **fields}
+    return capacity_data(**fields)
 
 
 @pytest.mark.parametrize("by_ticket", [False, True], ids=["token", "ticket"])
@@ -213,7 +216,7 @@ async def test_the_replay_query_reads_what_the_rule_lets_through(app: FastAPI, n
             )
         )
     assert len(rows) == len(AUDIENCES)
-    assert found == {row.id for row in rows if may_see(viewer, row.audience)}
+    assert found == {row.id for row in rows if may_see(viewer, read_audience(row.audience))}
 
 
 @pytest.mark.parametrize("by_ticket", [False, True], ids=["token", "ticket"])

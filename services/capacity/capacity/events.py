@@ -6,7 +6,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity.models import CapacityState
 from services.capacity.facilities.models import Facility
-from shared.outbox import PUBLIC, Event, publish
+from shared.contracts.events import (
+    CAPACITY_AVAILABLE,
+    CAPACITY_UPDATED,
+    EVERY_PROFESSIONAL,
+    CapacityData,
+    PublicAudience,
+)
+from shared.outbox import EventType, publish
+
+SOURCE = "capacity"
 
 
 def free_of(state: CapacityState) -> int:
@@ -14,35 +23,32 @@ def free_of(state: CapacityState) -> int:
 
 
 async def publish_capacity(
-    session: AsyncSession, event_type: str, facility: Facility, state: CapacityState
+    session: AsyncSession,
+    event_type: EventType[CapacityData, PublicAudience],
+    facility: Facility,
+    state: CapacityState,
 ) -> None:
-    await publish(
-        session,
-        Event(
-            type=event_type,
-            source="capacity",
-            audience=PUBLIC,
-            data={
-                "facility_id": str(facility.id),
-                "organisation_id": str(facility.organisation_id),
-                "place_type": state.place_type,
-                "region_code": facility.region_code,
-                "lat": facility.lat,
-                "lon": facility.lon,
-                "free": free_of(state),
-                "available": state.available,
-                "held": state.held,
-                "staffed": state.staffed,
-                "observed_at": state.observed_at.isoformat(),
-            },
-        ),
+    """One `capacity.*` event about `state` at `facility`, in the caller's transaction."""
+    data = CapacityData(
+        facility_id=facility.id,
+        organisation_id=facility.organisation_id,
+        place_type=state.place_type,
+        region_code=facility.region_code,
+        lat=facility.lat,
+        lon=facility.lon,
+        free=free_of(state),
+        available=state.available,
+        held=state.held,
+        staffed=state.staffed,
+        observed_at=state.observed_at,
     )
+    await publish(session, event_type.event(SOURCE, data, EVERY_PROFESSIONAL))
 
 
 async def publish_change(
     session: AsyncSession, facility: Facility, state: CapacityState, free_before: int
 ) -> None:
     """`capacity.updated`, and `capacity.available` when free went from 0 to more."""
-    await publish_capacity(session, "capacity.updated", facility, state)
+    await publish_capacity(session, CAPACITY_UPDATED, facility, state)
     if free_before == 0 and free_of(state) > 0:
-        await publish_capacity(session, "capacity.available", facility, state)
+        await publish_capacity(session, CAPACITY_AVAILABLE, facility, state)

@@ -20,6 +20,7 @@ from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
 from shared.auth import Principal
 from shared.contracts.capacity import ReportSource
+from shared.contracts.events import CAPACITY_STALE
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.settings import Settings
 
@@ -263,5 +264,5 @@ async def publish_stale(session: AsyncSession, settings: Settings, limit: int = 
     rows = await repository.claim_newly_stale(session, stale_expression(settings), limit)
     for state, facility in rows:
         state.stale_notified = True
-        await publish_capacity(session, "capacity.stale", facility, state)
+        await publish_capacity(session, CAPACITY_STALE, facility, state)
     return len(rows)

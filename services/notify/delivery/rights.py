@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from services.notify.audience import EVENTS_SCOPE, Viewer, may_see
 from services.notify.delivery.outcome import Outcome
 from shared.auth import Principal
+from shared.contracts.events import Audience
 from shared.errors import Unavailable
 from shared.remote_keys import RemoteApiKeys
 
@@ -45,7 +44,7 @@ async def refusal(
     *,
     expires_at: datetime,
     viewer: Viewer,
-    audience: Mapping[str, Any],
+    audience: Audience,
     api_key_id: uuid.UUID | None,
     checks: KeyChecks,
     now: datetime,

@@ -23,6 +23,7 @@ from services.notify.delivery.outcome import Outcome
 from services.notify.subscriptions import repository as subscriptions
 from services.notify.subscriptions.service import SCOPE, viewer_of
 from shared.auth import Principal
+from shared.contracts.events import Audience, read_audience
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.settings import Settings
 
@@ -62,7 +63,7 @@ class Claim:
     owner: Viewer
     api_key_id: uuid.UUID | None
     expires_at: datetime
-    audience: dict[str, Any]
+    audience: Audience
     payload: dict[str, Any]
     event_occurred_at: datetime
 
@@ -91,7 +92,7 @@ async def claim_due(
                 owner=viewer_of(subscription),
                 api_key_id=subscription.api_key_id,
                 expires_at=subscription.expires_at,
-                audience=delivery.audience,
+                audience=read_audience(delivery.audience),
                 payload=delivery.payload,
                 event_occurred_at=delivery.event_occurred_at,
             )

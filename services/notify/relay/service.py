@@ -29,6 +29,7 @@ from services.notify.relay import repository
 from services.notify.relay.models import DELIVERY_RELAY, RelayCursor
 from services.notify.subscriptions import repository as subscriptions
 from services.notify.subscriptions.service import filter_of, viewer_of
+from shared.contracts.events import read_audience, read_data
 from shared.outbox import Event, OutboxEvent
 
 BATCH = 200
@@ -120,8 +121,9 @@ async def fan_out(session: AsyncSession, rows: Sequence[OutboxEvent], now: datet
     values: list[dict[str, Any]] = []
     for row in rows:
         body = event_of(row).body()
+        data, audience = read_data(row.type, row.data), read_audience(row.audience)
         for subscription, viewer, event_filter in wanted:
-            if event_filter.matches(row.type, row.data) and may_see(viewer, row.audience):
+            if event_filter.matches(row.type, data) and may_see(viewer, audience):
                 values.append(
                     {
                         "id": uuid.uuid4(),

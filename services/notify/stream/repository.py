@@ -13,6 +13,7 @@ from services.notify.audience import Viewer
 from services.notify.stream.models import StreamTicket
 from shared import reference
 from shared.auth import PROFESSIONAL_ROLES
+from shared.contracts.events import EVERY_PROFESSIONAL
 from shared.outbox import OutboxEvent
 
 
@@ -25,7 +26,7 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     may see; `may_see` still decides for each row."""
     if viewer.roles.isdisjoint(PROFESSIONAL_ROLES):
         return false()
-    clauses = [OutboxEvent.audience.contains({"public": True})]
+    clauses = [OutboxEvent.audience.contains(EVERY_PROFESSIONAL.model_dump(mode="json"))]
     if viewer.org is not None:
         clauses.append(OutboxEvent.audience["organisation_ids"].has_key(str(viewer.org)))
     if "triagist" in viewer.roles:

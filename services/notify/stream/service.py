@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from services.notify import metrics
 from services.notify.audience import EventFilter, Viewer, may_see
@@ -20,6 +19,7 @@ from services.notify.relay.service import ReadPoint, event_of, read_next, start_
 from services.notify.stream import repository
 from services.notify.waiting import wait_for_event, within
 from shared import ended_tokens
+from shared.contracts.events import Audience, EventData, read_audience, read_data
 from shared.db import Database
 from shared.errors import Unavailable
 from shared.outbox import OutboxEvent
@@ -48,8 +48,8 @@ class StreamEvent:
     txid: int
     position: int
     occurred_at: datetime
-    audience: dict[str, Any]
-    data: dict[str, Any]
+    audience: Audience
+    data: EventData | None
     frame: bytes
 
     @classmethod
@@ -57,7 +57,14 @@ class StreamEvent:
         body = json.dumps(event_of(row).body(), separators=(",", ":"), ensure_ascii=False)
         frame = f"id: {row.id}\nevent: {row.type}\ndata: {body}\n\n".encode()
         return cls(
-            row.id, row.type, row.txid, row.position, row.occurred_at, row.audience, row.data, frame
+            row.id,
+            row.type,
+            row.txid,
+            row.position,
+            row.occurred_at,
+            read_audience(row.audience),
+            read_data(row.type, row.data),
+            frame,
         )
 
 
@@ -87,7 +94,7 @@ class StreamClient:
         self.farewell = b""
         self._seen = (last_seen.txid, last_seen.position, last_seen.id) if last_seen else None
 
-    def wants(self, event: StreamEvent | OutboxEvent) -> bool:
+    def wants(self, event: StreamEvent) -> bool:
         return self.filter.matches(event.type, event.data) and may_see(self.viewer, event.audience)
 
     def expired(self, now: datetime) -> bool:
@@ -377,7 +384,7 @@ async def _replayed(
                 limit=PAGE,
             )
         scanned += len(rows)
-        chosen.extend(StreamEvent.of(row) for row in rows if client.wants(row))
+        chosen.extend(event for event in map(StreamEvent.of, rows) if client.wants(event))
         if len(chosen) >= replay.max_events or scanned >= replay.max_scanned:
             complete = len(rows) < PAGE and len(chosen) <= replay.max_events
             break

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared.outbox import EVENT_TYPES
+from shared.contracts.events import EVENT_TYPES
 from shared.schemas import Latitude, Line, Longitude, check_place_type, check_region
 
 Channel = Literal["webhook", "email"]

@@ -145,7 +145,7 @@ async def begin(session: AsyncSession, referral: Referral, actor: Actor) -> None
             detail={},
         ),
     )
-    await events.publish_referral(session, "referral.created", referral, None)
+    await events.publish_created(session, referral)
     metrics.referrals.labels(referral.place_type, referral.urgency).inc()
     metrics.referral_transitions.labels("submitted").inc()
 
@@ -192,7 +192,5 @@ async def transition(
         ),
     )
     await session.flush()
-    await events.publish_referral(
-        session, "referral.status_changed", referral, current, reservation
-    )
+    await events.publish_status_changed(session, referral, current, reservation)
     metrics.referral_transitions.labels(to_status).inc()

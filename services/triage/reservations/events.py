@@ -5,25 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.triage.referrals.events import SOURCE, audience, data
+from services.triage.referrals.events import SOURCE, audience, reservation_data
 from services.triage.referrals.models import Referral, Reservation
-from shared.outbox import Event, publish
+from shared.contracts.events import MembersAudience, ReservationData
+from shared.outbox import EventType, publish
 
 
 async def publish_reservation(
     session: AsyncSession,
-    event_type: str,
+    event_type: EventType[ReservationData, MembersAudience],
     referral: Referral,
     reservation: Reservation,
     from_status: str | None,
 ) -> None:
     """`reservation.held|accepted|declined|expired|released`, in the caller's transaction."""
-    await publish(
-        session,
-        Event(
-            type=event_type,
-            source=SOURCE,
-            data=data(referral, from_status, reservation),
-            audience=audience(referral, reservation),
-        ),
-    )
+    data = reservation_data(referral, from_status, reservation)
+    await publish(session, event_type.event(SOURCE, data, audience(referral, reservation)))

@@ -13,12 +13,18 @@ from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Referral, Reservation
 from services.triage.referrals.reservation_states import finish
 from services.triage.reservations import events
+from shared.contracts.events import (
+    RESERVATION_ACCEPTED,
+    RESERVATION_DECLINED,
+    RESERVATION_EXPIRED,
+    RESERVATION_RELEASED,
+)
 
 OUTCOME_EVENTS = {
-    "accepted": "reservation.accepted",
-    "declined": "reservation.declined",
-    "expired": "reservation.expired",
-    "released": "reservation.released",
+    "accepted": RESERVATION_ACCEPTED,
+    "declined": RESERVATION_DECLINED,
+    "expired": RESERVATION_EXPIRED,
+    "released": RESERVATION_RELEASED,
 }
 
 

@@ -38,6 +38,7 @@ from shared import reference
 from shared.auth import Principal
 from shared.care_rules import Screen
 from shared.contracts.capacity import FacilityRecord, HoldOut, OrganisationRecord
+from shared.contracts.events import RESERVATION_HELD
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
 
@@ -283,6 +284,6 @@ async def record(
         reservation=reservation,
         at=now,
     )
-    await publish_reservation(session, "reservation.held", referral, reservation, from_status)
+    await publish_reservation(session, RESERVATION_HELD, referral, reservation, from_status)
     metrics.reservations.labels("held").inc()
     return reservation, referral
