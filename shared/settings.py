@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     # any place may be held (a reservation's `hold_minutes`; capacity refuses longer holds).
     reservation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
     hold_max_minutes: int = Field(default=240, ge=1, le=24 * 60)
+    # Triage: above this share of unmet demand (0–1) for a place type in a region over the
+    # last 7 days, the alert ZorgplekUnmetDemandHigh fires (published as a gauge, so the
+    # rule in deploy/prometheus/alerts.yml needs no edit).
+    unmet_share_alert: float = Field(default=0.2, ge=0, le=1)
 
     # Notify: retry schedule of webhooks and e-mail (seconds after each failed attempt;
     # jitter is added), per-attempt timeout, and the live stream's heartbeat and queue.

@@ -3,6 +3,8 @@ handover and KPIs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
 from services.triage import models
@@ -16,6 +18,7 @@ from services.triage.queue.router import router as queue_router
 from services.triage.referrals.router import router as referrals_router
 from services.triage.reservations import expiry
 from services.triage.reservations.router import router as reservations_router
+from services.triage.stats import service as stats
 from services.triage.stats.router import router as stats_router
 from services.triage.triagists.router import router as triagists_router
 from shared import fhir
@@ -34,6 +37,9 @@ async def _expire_reservations(app: FastAPI) -> None:
 async def _refresh_gauges(app: FastAPI) -> None:
     async with app.state.database.read_sessions() as session:
         await queue.refresh_gauges(session)
+        await stats.refresh_gauges(
+            session, app.state.triage_capacity, app.state.settings, datetime.now(UTC)
+        )
 
 
 def component(settings: Settings) -> Component:

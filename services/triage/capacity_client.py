@@ -197,6 +197,22 @@ class CapacityClient:
                 found[record.facility_id] = record
         return found
 
+    async def organisation_ids(self, kind: str) -> frozenset[uuid.UUID]:
+        """Every organisation of one kind (e.g. `hospital`), page by page."""
+        found: set[uuid.UUID] = set()
+        cursor: str | None = None
+        while len(found) < MAX_CANDIDATES:
+            params = {"kind": kind, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+            response = await self._call("GET", "/api/v1/organisations", params=params)
+            if response.status_code != 200:
+                raise CapacityUnavailable(f"organisations answered {response.status_code}")
+            page = _parse(Page[OrganisationRecord], response, "organisations")
+            found.update(o.id for o in page.items)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return frozenset(found)
+
     async def organisation(self, organisation_id: uuid.UUID) -> OrganisationRecord | None:
         """One organisation (its location is the default starting point of matching)."""
         response = await self._call("GET", f"/api/v1/organisations/{organisation_id}")

@@ -27,3 +27,31 @@ reservations = Counter(
     ["outcome"],
 )
 declines = Counter("zorgplek_declines_total", "Declined reservations by reason.", ["reason"])
+# Computed from the database by the gauges loop (`stats.service.refresh_gauges`): the same
+# on every replica, so aggregated with max. The count keeps the name operators asked for,
+# but it is the last 30 days' number, falling again when a waiting referral is placed.
+unmet_demand = Gauge(
+    "zorgplek_unmet_demand_total",
+    "Referrals of the last 30 days that found no place, by reason (no_place_found, "
+    "no_place, overdue); placed referrals never count.",
+    ["region", "place_type", "reason"],
+)
+unmet_share = Gauge(
+    "zorgplek_unmet_demand_share",
+    "Share of the referrals of the last 7 days that found no place (0-1).",
+    ["region", "place_type"],
+)
+unmet_share_alert = Gauge(
+    "zorgplek_unmet_demand_share_alert",
+    "The unmet share above which ZorgplekUnmetDemandHigh fires (ZORGPLEK_UNMET_SHARE_ALERT).",
+)
+wrong_bed_days = Gauge(
+    "zorgplek_wrong_bed_days",
+    "Verkeerde beddagen of the last 30 days: days hospital patients waited for a place.",
+    ["region", "place_type"],
+)
+wrong_bed_waiting = Gauge(
+    "zorgplek_wrong_bed_waiting",
+    "Patients referred by a hospital still waiting for a place.",
+    ["region", "place_type"],
+)

@@ -5,13 +5,16 @@ import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from services.triage.stats import service as stats
 from tests.conftest import TokenFactory, free_port
+from tests.triage.helpers import KENNEMERLAND, actors, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = shutil.which("prometheus")
@@ -42,7 +45,8 @@ async def prometheus(live_url: str, tmp_path: Path) -> AsyncIterator[str]:
     target = live_url.removeprefix("http://")
     config = tmp_path / "prometheus.yml"
     config.write_text(
-        "global:\n  scrape_interval: 1s\n"
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"rule_files:\n  - {ROOT / 'deploy/prometheus/alerts.yml'}\n"
         "scrape_configs:\n"
         "  - job_name: zorgplek\n"
         f"    static_configs:\n      - targets: ['{target}']\n"
@@ -91,3 +95,35 @@ async def test_prometheus_scrapes_zorgplek(
     )
     assert float(requests[0]["value"][1]) >= 3
     assert requests[0]["metric"]["service"] == "capacity"
+
+
+@needs_prometheus
+@pytest.mark.slow
+async def test_unmet_demand_reaches_prometheus_and_its_alert(
+    prometheus: str, live_url: str, auth: TokenFactory, app: Any
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as client:
+        people = await actors(client, auth)
+        ref = await submit(client, people.referrer, place_type="GRZ")
+        cancelled = await client.post(
+            f"/api/v1/referrals/{ref['id']}/cancel",
+            json={"reason": "Nergens plaats.", "reason_code": "no_place_found"},
+            headers=people.referrer,
+        )
+        assert cancelled.status_code == 200, cancelled.text
+    async with app.state.database.read_sessions() as session:
+        await stats.refresh_gauges(
+            session, app.state.triage_capacity, app.state.settings, datetime.now(UTC)
+        )
+    unmet = await query_until(
+        prometheus, 'zorgplek_unmet_demand_total{reason="no_place_found",place_type="GRZ"}'
+    )
+    assert unmet[0]["metric"]["region"] == KENNEMERLAND
+    assert float(unmet[0]["value"][1]) == 1
+    # Every GRZ referral of the week found no place: above the default 20 %, so the alert
+    # is pending (it fires after an hour).
+    alert = await query_until(prometheus, 'ALERTS{alertname="ZorgplekUnmetDemandHigh"}')
+    assert (alert[0]["metric"]["region"], alert[0]["metric"]["place_type"]) == (
+        KENNEMERLAND,
+        "GRZ",
+    )

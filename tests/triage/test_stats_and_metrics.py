@@ -70,6 +70,7 @@ async def test_stats(live_url: str, auth: TokenFactory, app: Any) -> None:
         assert body["share_placed_in_own_region"] == 0.5
         assert body["expired_holds"] == 1
         assert body["declines"] == {
+            "no_capacity": 0,
             "no_staff": 1,
             "care_too_complex": 0,
             "features_missing": 0,

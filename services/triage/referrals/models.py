@@ -63,6 +63,9 @@ class Referral(Base):
     assignee: Mapped[str | None] = mapped_column(String(255))
     assignee_name: Mapped[str | None] = mapped_column(String(255))
     advice: Mapped[str | None] = mapped_column(Text)
+    # The reason code it closed with: a cancel's `reason_code`, an advice's `advice_reason`.
+    # `no_place_found` and `no_place` count as unmet demand (`stats.unmet`).
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -162,8 +162,11 @@ async def advise_referral(
     session: DbSession,
 ) -> ReferralOut:
     """Close the referral with advice (`advised`): no admission; the referrer keeps the
-    case. Only the triagist who claimed it."""
-    return _out(await service.advise(session, principal, referral_id, body.advice))
+    case. `advice_reason: no_place` says nothing suitable was free: the referral counts as
+    unmet demand (`GET /api/v1/stats`). Only the triagist who claimed it."""
+    return _out(
+        await service.advise(session, principal, referral_id, body.advice, body.advice_reason)
+    )
 
 
 @router.post(
@@ -196,7 +199,8 @@ async def cancel_referral(
     client: CapacityApi,
 ) -> ReferralOut:
     """Cancel the referral (`cancelled`) with a `reason` (required) and optionally a
-    `reason_code`, releasing a held place first. Also a placed referral (the patient died,
+    `reason_code` (`no_place_found` counts as unmet demand, unless it was placed), releasing
+    a held place first. Also a placed referral (the patient died,
     or was admitted elsewhere): the provider is told. The referrer or the referral's
     triagist."""
     return _out(

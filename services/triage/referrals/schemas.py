@@ -122,12 +122,19 @@ class ReferralIn(BaseModel):
 
 
 CancelReason = Literal["no_place_found", "patient_deceased", "placed_elsewhere", "other"]
+# Why advice instead of a place: `no_place` — nothing suitable was free (unmet demand).
+AdviceReason = Literal["no_place", "other"]
 
 
 class AdviceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     advice: Annotated[FreeText, StringConstraints(max_length=2000)]
+    advice_reason: AdviceReason | None = Field(
+        default=None,
+        description="`no_place`: nothing suitable was free, so the patient found no place "
+        "(counted as unmet demand); `other`.",
+    )
 
 
 class CancelIn(BaseModel):
@@ -252,6 +259,10 @@ class ReferralOut(BaseModel):
     created_by: Person
     assignee: Person | None
     advice: str | None
+    closed_reason: str | None = Field(
+        description="The reason code it closed with: a cancel's `reason_code` or an "
+        "advice's `advice_reason`."
+    )
     direct_booking: bool = Field(description="Whether the referrer may book this place type.")
     escalated_at: datetime | None
     created_at: datetime
@@ -317,6 +328,7 @@ def referral_out(referral: Referral, reservation: Reservation | None, declines: 
         if referral.assignee
         else None,
         advice=referral.advice,
+        closed_reason=referral.closed_reason,
         direct_booking=known is not None and known.direct_booking,
         escalated_at=referral.escalated_at,
         created_at=referral.created_at,

@@ -252,21 +252,30 @@ async def assign(
 
 
 async def advise(
-    session: AsyncSession, principal: Principal, referral_id: uuid.UUID, advice: str
+    session: AsyncSession,
+    principal: Principal,
+    referral_id: uuid.UUID,
+    advice: str,
+    advice_reason: str | None = None,
 ) -> ReferralView:
     """Close the referral with advice: no admission is needed and the referrer keeps the
-    case. Only its triagist may."""
+    case; `advice_reason` (`no_place`: nothing suitable was free) is kept with it. Only its
+    triagist may."""
     referral = await _for_triagist(session, principal, referral_id, "give advice")
     lifecycle.ensure_path(referral.status, ["advised"])
     access.ensure_assignee(principal, referral, "give advice")
     referral.advice = advice
+    referral.closed_reason = advice_reason
+    detail = {"advice": advice}
+    if advice_reason is not None:
+        detail["advice_reason"] = advice_reason
     await lifecycle.transition(
         session,
         referral,
         "advised",
         actor=Actor.of(principal),
         action="advise",
-        detail={"advice": advice},
+        detail=detail,
     )
     return await view(session, referral)
 
@@ -329,6 +338,7 @@ async def cancel(
     detail = {"reason": reason}
     if reason_code is not None:
         detail["reason_code"] = reason_code
+    referral.closed_reason = reason_code
     await lifecycle.transition(
         session,
         referral,

@@ -1,11 +1,13 @@
+import uuid
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select, true
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.referrals.models import Referral, Reservation
+from services.triage.stats import unmet
 
 
 def _cohort(regions: Collection[str] | None, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -59,5 +61,71 @@ async def reservation_outcomes(
         .join(Referral, Referral.id == Reservation.referral_id)
         .where(Reservation.created_at >= start, Reservation.created_at < end, in_regions)
         .group_by(Reservation.status, Reservation.reason_code)
+    )
+    return list((await session.execute(query)).all())
+
+
+def _regions(regions: Collection[str] | None) -> ColumnElement[bool]:
+    return Referral.region_code.in_(sorted(regions)) if regions is not None else true()
+
+
+async def unmet_demand(
+    session: AsyncSession,
+    regions: Collection[str] | None,
+    start: datetime,
+    end: datetime,
+    *,
+    grouped: bool,
+) -> list[Any]:
+    """Of referrals submitted in the window: how many, how many unmet by reason (as of
+    `end`), and the median wait of the unmet in seconds — per region and place type when
+    `grouped`, else one row for all."""
+    reason = unmet.unmet_reason(end)
+    is_unmet = reason.is_not(None)
+    columns = [
+        func.count().label("referrals"),
+        func.count().filter(is_unmet).label("unmet"),
+        *[func.count().filter(reason == code).label(code) for code in unmet.REASONS],
+        func.percentile_cont(0.5)
+        .within_group(unmet.waited_seconds(end))
+        .filter(is_unmet)
+        .label("median_wait"),
+    ]
+    keys = [Referral.region_code, Referral.place_type] if grouped else []
+    query = select(*keys, *columns).where(_cohort(regions, start, end))
+    if grouped:
+        query = query.group_by(*keys).order_by(*keys)
+    return list((await session.execute(query)).all())
+
+
+async def wrong_bed_days(
+    session: AsyncSession,
+    regions: Collection[str] | None,
+    hospitals: Collection[uuid.UUID],
+    start: datetime,
+    end: datetime,
+) -> list[Any]:
+    """Per region and place type, for referrals from hospitals: the verkeerde beddagen that
+    fall in the window, how many referrals they came from and how many patients still wait
+    at `end`."""
+    if not hospitals:
+        return []
+    ended = func.coalesce(Referral.placed_at, Referral.closed_at)
+    query = (
+        select(
+            Referral.region_code,
+            Referral.place_type,
+            func.count().label("referrals"),
+            func.sum(unmet.bed_days(start, end)).label("days"),
+            func.count().filter(unmet.waiting(end)).label("waiting_now"),
+        )
+        .where(
+            unmet.from_hospital(hospitals),
+            _regions(regions),
+            Referral.created_at < end,
+            or_(ended.is_(None), ended > start),
+        )
+        .group_by(Referral.region_code, Referral.place_type)
+        .order_by(Referral.region_code, Referral.place_type)
     )
     return list((await session.execute(query)).all())
