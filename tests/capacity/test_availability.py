@@ -189,3 +189,23 @@ async def test_summary_counts_without_facility_figures(
     assert (item["facilities"], item["free"], item["stale"]) == (3, 3, 1)
     assert item["staffed"] == (2 + 4) + (1 + 4) + (4 + 4)
     assert "facility_id" not in response.text
+
+
+async def test_summary_gives_the_forecast_of_fresh_reports(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    expecting = [("A", HAARLEM, 4, timedelta(minutes=5)), ("B", HEEMSTEDE, 3, timedelta(0))]
+    for name, where, tomorrow, age in [*expecting, ("Oud", BEVERWIJK, 5, timedelta(hours=20))]:
+        organisation = await create_organisation(client, auth, name=f"Zorg {name}")
+        facility = await create_facility(
+            client, auth, organisation["id"], name=name, lat=where[0], lon=where[1],
+            place_types=["ELV_HOOG"],
+        )  # fmt: skip
+        await report(client, auth, facility, "ELV_HOOG", age=age, expected_available_24h=tomorrow)
+    await place(client, auth, "Zonder", HAARLEM, 2)  # gives no forecast
+    response = await client.get(
+        "/api/v1/availability/summary", params={"region": "ROAZ-NHF"}, headers=auth("viewer")
+    )
+    (item,) = response.json()["items"]
+    # "verwacht morgen vrij: 7", from 2 of the 4 locations; the stale report does not count.
+    assert (item["expected_available_24h"], item["forecasting"], item["facilities"]) == (7, 2, 4)

@@ -111,7 +111,10 @@ async def summary(
     region_codes: Collection[str] | None,
     place_types: Sequence[str],
 ) -> Sequence[Any]:
-    """Per region and place type: facilities, free (fresh reports only), staffed, stale."""
+    """Per region and place type: facilities, free (fresh reports only), staffed, stale, and
+    the forecast: the sum of `expected_available_24h` of the fresh reports that gave one,
+    and how many gave one."""
+    forecast = CapacityState.expected_available_24h
     query = (
         select(
             Facility.region_code,
@@ -120,6 +123,8 @@ async def summary(
             func.coalesce(func.sum(free).filter(~stale), 0).label("free"),
             func.coalesce(func.sum(CapacityState.staffed), 0).label("staffed"),
             func.count().filter(stale).label("stale"),
+            func.coalesce(func.sum(forecast).filter(~stale), 0).label("expected_available_24h"),
+            func.count(forecast).filter(~stale).label("forecasting"),
         )
         .join(Facility, Facility.id == CapacityState.facility_id)
         .group_by(Facility.region_code, CapacityState.place_type)

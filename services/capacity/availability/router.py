@@ -118,7 +118,9 @@ async def availability_summary(
     place_type: Annotated[list[PlaceTypeCode] | None, Query()] = None,
 ) -> Summary:
     """Free, staffed and stale counts per region and place type: the regional picture,
-    without per-facility figures."""
+    without per-facility figures. With the forecast: `expected_available_24h`, the sum of
+    what the fresh reports expect to be free in 24 hours ("verwacht morgen vrij"), and
+    `forecasting`, how many locations gave one."""
     return await service.summary(session, settings, region, place_type or [])
 
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.contracts.capacity import AvailabilityItem, FacilitySummary
 
@@ -22,6 +22,11 @@ class SummaryItem(BaseModel):
     free: int
     staffed: int
     stale: int
+    expected_available_24h: int = Field(
+        description="The forecast: the sum of `expected_available_24h` of the fresh reports "
+        'that gave one ("verwacht morgen vrij").'
+    )
+    forecasting: int = Field(description="How many locations' fresh reports gave a forecast.")
 
 
 class Summary(BaseModel):

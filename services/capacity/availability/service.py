@@ -86,7 +86,7 @@ async def search(
 async def summary(
     session: AsyncSession, settings: Settings, region: str | None, place_types: list[str]
 ) -> Summary:
-    """Free, staffed and stale counts per region and place type."""
+    """Free, staffed and stale counts and the forecast per region and place type."""
     regions = reference.covered_regions(region) if region else None
     rows = await repository.summary(
         session, stale_expression(settings), free_expression(), regions, place_types
@@ -100,6 +100,8 @@ async def summary(
                 free=r.free,
                 staffed=r.staffed,
                 stale=r.stale,
+                expected_available_24h=r.expected_available_24h,
+                forecasting=r.forecasting,
             )
             for r in rows
         ]
