@@ -27,6 +27,7 @@ from services.capacity.records.router import router as records_router
 from services.capacity.regions.router import router as regions_router
 from shared import fhir, retention
 from shared.app import Component, Loop
+from shared.clock import current_time
 from shared.settings import Settings
 
 GAUGE_INTERVAL_SECONDS = 15.0
@@ -40,6 +41,11 @@ async def _expire_holds(app: FastAPI) -> None:
 async def _publish_stale(app: FastAPI) -> None:
     async with app.state.database.sessions.begin() as session:
         await capacity.publish_stale(session, app.state.settings)
+
+
+async def _remind_due(app: FastAPI) -> None:
+    async with app.state.database.sessions.begin() as session:
+        await capacity.remind_due(session, app.state.settings, current_time())
 
 
 async def _refresh_gauges(app: FastAPI) -> None:
@@ -83,6 +89,7 @@ def component(settings: Settings) -> Component:
         loops=[
             Loop("capacity.expire_holds", interval, _expire_holds),
             Loop("capacity.publish_stale", interval * 6, _publish_stale),
+            Loop("capacity.remind_due", interval * 6, _remind_due),
             Loop("capacity.gauges", GAUGE_INTERVAL_SECONDS, _refresh_gauges),
         ],
         on_startup=startup,

@@ -68,6 +68,24 @@ class CapacityData(EventData):
         return Where(self.place_type, self.region_code, (self.lat, self.lon))
 
 
+class CapacityDueData(EventData):
+    """`capacity.due`: a location's report of one place type is due (three quarters of its
+    time-to-live passed: report again before `stale_at`) or went stale (`stage: stale`).
+    For the location's own organisation only."""
+
+    facility_id: uuid.UUID
+    facility_name: str
+    organisation_id: uuid.UUID
+    place_type: str
+    region_code: str
+    stage: Literal["due", "stale"]
+    observed_at: EventTime
+    stale_at: EventTime = Field(description="When the report goes (or went) stale.")
+
+    def where(self) -> Where:
+        return Where(self.place_type, self.region_code)
+
+
 class ReferralData(EventData):
     """`referral.*`: a referral's ids and status. `referral.status_changed` while the
     referral has a reservation carries the reservation's part too (`ReservationData`)."""
@@ -120,6 +138,7 @@ _AUDIENCE: TypeAdapter[Audience] = TypeAdapter(
 CAPACITY_UPDATED = register("capacity.updated", CapacityData, PublicAudience)
 CAPACITY_AVAILABLE = register("capacity.available", CapacityData, PublicAudience)
 CAPACITY_STALE = register("capacity.stale", CapacityData, PublicAudience)
+CAPACITY_DUE = register("capacity.due", CapacityDueData, MembersAudience)
 REFERRAL_CREATED = register("referral.created", ReferralData, MembersAudience)
 REFERRAL_STATUS_CHANGED = register("referral.status_changed", ReferralData, MembersAudience)
 RESERVATION_HELD = register("reservation.held", ReservationData, MembersAudience)
@@ -138,6 +157,7 @@ RESERVATION_EVENTS = (
 )
 ALL: tuple[EventType[Any, Any], ...] = (
     *CAPACITY_EVENTS,
+    CAPACITY_DUE,
     REFERRAL_CREATED,
     REFERRAL_STATUS_CHANGED,
     *RESERVATION_EVENTS,

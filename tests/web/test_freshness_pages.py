@@ -4,14 +4,15 @@ confirming every place type of a location in one click, and when to report again
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.async_api import expect
 
-from tests.conftest import TokenFactory
+from services.web.core import render
+from tests.conftest import Clock, TokenFactory
 from tests.factories import HAARLEM, create_facility, create_organisation, report
 from tests.web.conftest import SessionCookie, Tabs, csrf_of, sign_in
 
@@ -127,3 +128,26 @@ async def test_confirm_all_leaves_a_report_that_came_in_since_the_page_was_shown
     ]
     after = (await web.get(location)).text
     assert "Niet alles is bevestigd" in after
+
+
+async def test_mijn_locaties_says_when_to_report_again(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    clock: Clock,
+) -> None:
+    facility = await _location(client, auth, name="Hof Klok", place_types=["ELV_HOOG", "GRZ"])
+    elv = await report(client, auth, facility, "ELV_HOOG", age=timedelta(0))
+    await report(client, auth, facility, "GRZ", age=timedelta(hours=3))
+    observed = datetime.fromisoformat(elv["observed_at"])
+    sign_in(web, session_cookie("provider", org=facility["organisation_id"]))
+    assert "data-due" not in (await web.get("/locaties")).text
+    clock(observed + timedelta(hours=9, minutes=30))  # ELV due (of 12 h), GRZ stale by then
+    page = (await web.get("/locaties")).text
+    elv_row = page.split(f'id="cap-{facility["id"]}-ELV_HOOG"', 1)[1].split("</form>")[0]
+    grz_row = page.split(f'id="cap-{facility["id"]}-GRZ"', 1)[1].split("</form>")[0]
+    stale_at = observed + timedelta(hours=12)
+    assert f"meld opnieuw vóór {render.when(stale_at)}" in elv_row
+    assert "verouderd – meld opnieuw" in grz_row
+    assert "data-due" not in grz_row

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity.models import CapacityState
+from services.capacity.capacity.staleness import ReminderStage
 from services.capacity.facilities.models import Facility
 from shared.contracts.events import (
     CAPACITY_AVAILABLE,
+    CAPACITY_DUE,
     CAPACITY_UPDATED,
     EVERY_PROFESSIONAL,
     CapacityData,
+    CapacityDueData,
+    MembersAudience,
     PublicAudience,
 )
 from shared.outbox import EventType, publish
@@ -52,3 +58,26 @@ async def publish_change(
     await publish_capacity(session, CAPACITY_UPDATED, facility, state)
     if free_before == 0 and free_of(state) > 0:
         await publish_capacity(session, CAPACITY_AVAILABLE, facility, state)
+
+
+async def publish_due(
+    session: AsyncSession,
+    facility: Facility,
+    state: CapacityState,
+    stage: ReminderStage,
+    stale_at: datetime,
+) -> None:
+    """`capacity.due` to the location's own organisation only: report again before
+    `stale_at` (stage `due`), or the report went stale then (stage `stale`)."""
+    data = CapacityDueData(
+        facility_id=facility.id,
+        facility_name=facility.name,
+        organisation_id=facility.organisation_id,
+        place_type=state.place_type,
+        region_code=facility.region_code,
+        stage=stage,
+        observed_at=state.observed_at,
+        stale_at=stale_at,
+    )
+    audience = MembersAudience(organisation_ids=[facility.organisation_id], regions=[])
+    await publish(session, CAPACITY_DUE.event(SOURCE, data, audience))

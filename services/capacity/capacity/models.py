@@ -36,6 +36,7 @@ class CapacityState(Base):
             name="counts_not_negative",
         ),
         CheckConstraint(SOURCE_CHECK, name="source_known"),
+        CheckConstraint("reminded_stage IN ('due', 'stale')", name="reminded_stage_known"),
     )
 
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
@@ -50,6 +51,9 @@ class CapacityState(Base):
     # How the applied report came in and who sent it (a person's or an API key's name).
     source: Mapped[str | None] = mapped_column(String(16))
     reported_by: Mapped[str | None] = mapped_column(String(255))
+    # The last `capacity.due` reminder sent for the applied report ('due', then 'stale'),
+    # so each stage is sent once per report; cleared when a report is applied.
+    reminded_stage: Mapped[str | None] = mapped_column(String(8))
     # Set when `capacity.stale` was published, so it is published once per stale spell.
     stale_notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

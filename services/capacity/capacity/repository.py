@@ -1,11 +1,13 @@
 import uuid
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity.models import CapacityReport, CapacityState
+from services.capacity.capacity.staleness import ReminderStage
 from services.capacity.facilities.models import Facility
 
 
@@ -117,3 +119,25 @@ async def claim_newly_stale(
         .with_for_update(of=CapacityState, skip_locked=True)
     )
     return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def claim_reminders(
+    session: AsyncSession, stage: ColumnElement[str | None], limit: int
+) -> list[tuple[CapacityState, Facility, ReminderStage]]:
+    """Rows that reached a reminder stage not yet sent for their report (`due`, or `stale`
+    after at most `due`), locked with the stage reached; rows another sweeper holds are
+    skipped."""
+    query = (
+        select(CapacityState, Facility, stage.label("stage"))
+        .join(Facility, Facility.id == CapacityState.facility_id)
+        .where(
+            stage.is_not(None),
+            CapacityState.reminded_stage.is_(None)
+            | ((stage == "stale") & (CapacityState.reminded_stage == "due")),
+        )
+        .order_by(CapacityState.facility_id, CapacityState.place_type)
+        .limit(limit)
+        .with_for_update(of=CapacityState, skip_locked=True)
+    )
+    rows = (await session.execute(query)).all()
+    return [(row[0], row[1], cast(ReminderStage, row[2])) for row in rows]

@@ -83,10 +83,12 @@ async def get_capacity(
     principal: CurrentPrincipal,
     session: DbSession,
     settings: AppSettings,
+    now: Now,
 ) -> Page[CapacityStateOut]:
     """The current numbers of every place type at one location, stale ones included (for
-    the location's own provider, and for referrers, triagists and admins)."""
-    return Page(items=await service.current(session, principal, settings, facility_id))
+    the location's own provider, and for referrers, triagists and admins), each with when
+    it goes stale (`stale_at`) and whether it is `due`: time to report again."""
+    return Page(items=await service.current(session, principal, settings, facility_id, now))
 
 
 @router.post(

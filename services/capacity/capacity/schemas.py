@@ -83,6 +83,11 @@ class CapacityStateOut(BaseModel):
     observed_at: datetime
     received_at: datetime
     stale: bool
+    due: bool = Field(
+        description="Three quarters of the place type's time-to-live have passed (or all "
+        "of it): time to report again, before `stale_at`."
+    )
+    stale_at: datetime = Field(description="When this report goes stale.")
     applied: bool
     source: ReportSource | None = Field(
         description="How the numbers now shown came in; null for a report from before "

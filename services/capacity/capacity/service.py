@@ -12,10 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.capacity import metrics
 from services.capacity.access import ensure_provider_of
 from services.capacity.capacity import repository
-from services.capacity.capacity.events import free_of, publish_capacity, publish_change
+from services.capacity.capacity.events import (
+    free_of,
+    publish_capacity,
+    publish_change,
+    publish_due,
+)
 from services.capacity.capacity.models import CapacityReport, CapacityState
 from services.capacity.capacity.schemas import CapacityReportIn, CapacityStateOut
-from services.capacity.capacity.staleness import is_stale, stale_expression
+from services.capacity.capacity.staleness import (
+    is_due,
+    is_stale,
+    reminder_stage_expression,
+    stale_at,
+    stale_expression,
+)
 from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
 from shared.auth import Principal
@@ -30,6 +41,7 @@ HISTORY_ROLES = ("referrer", "triagist", "admin", "provider")
 def state_out(
     state: CapacityState, settings: Settings, *, applied: bool, now: datetime | None = None
 ) -> CapacityStateOut:
+    now = now or datetime.now(UTC)
     return CapacityStateOut(
         facility_id=state.facility_id,
         place_type=state.place_type,
@@ -41,7 +53,9 @@ def state_out(
         expected_available_24h=state.expected_available_24h,
         observed_at=state.observed_at,
         received_at=state.received_at,
-        stale=is_stale(state.place_type, state.observed_at, now or datetime.now(UTC), settings),
+        stale=is_stale(state.place_type, state.observed_at, now, settings),
+        due=is_due(state.place_type, state.observed_at, now, settings),
+        stale_at=stale_at(state.place_type, state.observed_at, settings),
         applied=applied,
         source=cast(ReportSource | None, state.source),
         reported_by=state.reported_by,
@@ -128,6 +142,7 @@ async def report(
                 setattr(state, key, value)
             state.received_at = now
             state.stale_notified = False
+            state.reminded_stage = None
     await repository.add_report(
         session,
         CapacityReport(
@@ -233,7 +248,11 @@ def sees_numbers(principal: Principal, organisation_id: uuid.UUID) -> bool:
 
 
 async def current(
-    session: AsyncSession, principal: Principal, settings: Settings, facility_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    facility_id: uuid.UUID,
+    now: datetime,
 ) -> list[CapacityStateOut]:
     """The numbers of every place type at one facility now, stale ones included: for its own
     provider, and for the roles that may search availability."""
@@ -242,7 +261,6 @@ async def current(
         if not principal.has("provider"):
             raise Forbidden("Per-facility capacity is not available to this role.")
         raise NotFound("No such facility.")
-    now = datetime.now(UTC)
     states = await repository.states_of(session, facility_id)
     return [state_out(state, settings, applied=True, now=now) for state in states]
 
@@ -265,4 +283,21 @@ async def publish_stale(session: AsyncSession, settings: Settings, limit: int = 
     for state, facility in rows:
         state.stale_notified = True
         await publish_capacity(session, CAPACITY_STALE, facility, state)
+    return len(rows)
+
+
+async def remind_due(
+    session: AsyncSession, settings: Settings, now: datetime, limit: int = 500
+) -> int:
+    """Send `capacity.due` to each location's own organisation: once when a report reaches
+    three quarters of its time-to-live (stage `due`: report again before it goes stale),
+    once more when it is stale (stage `stale`). Each stage once per report: a new report
+    starts over. A report first seen past its time-to-live gets the `stale` stage only."""
+    rows = await repository.claim_reminders(
+        session, reminder_stage_expression(settings, now), limit
+    )
+    for state, facility, stage in rows:
+        state.reminded_stage = stage
+        moment = stale_at(state.place_type, state.observed_at, settings)
+        await publish_due(session, facility, state, stage, moment)
     return len(rows)

@@ -155,7 +155,7 @@ async def search_measure_reports(
     `POST /fhir/MeasureReport` takes back."""
     facility_id = _reference_id("subject", subject, "Location")
     assert facility_id is not None
-    states = await capacity.current(session, principal, settings, facility_id)
+    states = await capacity.current(session, principal, settings, facility_id, datetime.now(UTC))
     facility = await facilities.get(session, facility_id)
     reports = [resources.measure_report(facility, state) for state in states]
     return fhir.respond(fhir.searchset(request, reports, next_cursor=None))

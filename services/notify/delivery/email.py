@@ -121,6 +121,26 @@ def _referral_status(data: Mapping[str, Any], whose: str, place: str) -> tuple[s
     )
 
 
+def _reminder(data: Mapping[str, Any], place: str, facility: str) -> tuple[str, str]:
+    """`capacity.due`: report again before the numbers go stale, or now that they are."""
+    try:
+        when = local_time(str(data.get("stale_at")))
+    except ValueError:
+        when = "binnenkort"
+    clock = when.split(" ")[1] if " " in when else when
+    if data.get("stage") == "stale":
+        return f"cijfers verouderd: {place} bij {facility}", (
+            f"De beschikbaarheid van {place} bij {facility} is sinds {when} verouderd en telt "
+            "niet meer mee als vrij. Meld de cijfers opnieuw op Mijn locaties, of bevestig ze "
+            "daar ongewijzigd met één klik."
+        )
+    return f"meld opnieuw vóór {clock}: {place} bij {facility}", (
+        f"De beschikbaarheid van {place} bij {facility} veroudert op {when}. Meld de cijfers "
+        "opnieuw vóór dat moment op Mijn locaties, of bevestig ze daar ongewijzigd met één "
+        "klik; een gekoppeld systeem kan ze gewoon opnieuw sturen."
+    )
+
+
 def describe(
     event_type: str, data: Mapping[str, Any], owner_roles: frozenset[str]
 ) -> tuple[str, str]:
@@ -178,6 +198,8 @@ def describe(
             f"Er is een {place} vrijgekomen in {region}: nu {data.get('free', '?')} vrij. "
             "Zoek in Zorgplek waar, en reserveer of meld aan."
         )
+    if event_type == "capacity.due":
+        return _reminder(data, place, facility)
     if event_type == "capacity.stale":
         return f"beschikbaarheid verouderd in {region}", (
             f"Een locatie in {region} heeft de beschikbaarheid van {place} te lang niet "
