@@ -307,6 +307,7 @@ def test_an_event_type_is_registered_once_with_its_models() -> None:
         "capacity.updated",
         "capacity.available",
         "capacity.stale",
+        "capacity.due",
         "referral.created",
         "referral.status_changed",
         "reservation.held",
