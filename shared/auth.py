@@ -276,22 +276,42 @@ def authenticated_router(**kwargs: Any) -> APIRouter:
     return APIRouter(dependencies=[Depends(authenticate)], **kwargs)
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets through only callers with one of `roles` (else 403)."""
+def ensure_role(
+    principal: Principal,
+    *roles: str,
+    doing: str,
+    api_key_scope: str = "",
+    any_api_key: bool = False,
+) -> None:
+    """The one role rule: 403 unless the caller has one of `roles`. An API key (a provider
+    system acting for its organisation) passes by its role alone with `any_api_key`, with
+    `api_key_scope` only when it holds that scope, and otherwise not at all: the action is
+    for people, with a personal token."""
+    if not principal.has(*roles):
+        raise Forbidden(f"Only a {' or '.join(roles)} may {doing}.")
+    if principal.via != "api_key" or any_api_key:
+        return
+    if not (api_key_scope and principal.allows(api_key_scope)):
+        needed = f"the scope '{api_key_scope}'" if api_key_scope else "a personal token"
+        raise Forbidden(f"To {doing} with an API key needs {needed}.")
+
+
+def role_required(*roles: str, doing: str) -> Any:
+    """`ensure_role` for every endpoint of a router or an endpoint as a whole, as an
+    `Annotated` dependency; API keys pass by their role."""
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
-        if not principal.has(*roles):
-            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        ensure_role(principal, *roles, doing=doing, any_api_key=True)
         return principal
 
-    return dependency
+    return Depends(dependency)
 
 
-AnyRole = Annotated[Principal, Depends(require_roles(*ROLES))]
+AnyRole = Annotated[Principal, role_required(*sorted(ROLES), doing="use this API")]
 """Any caller with a role: a token that carries none (or only unknown ones) gets 403."""
-Professional = Annotated[Principal, Depends(require_roles(*PROFESSIONAL_ROLES))]
-Referrer = Annotated[Principal, Depends(require_roles("referrer"))]
-Triagist = Annotated[Principal, Depends(require_roles("triagist"))]
-Provider = Annotated[Principal, Depends(require_roles("provider"))]
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
-ServiceCaller = Annotated[Principal, Depends(require_roles("service"))]
+Professional = Annotated[
+    Principal, role_required(*sorted(PROFESSIONAL_ROLES), doing="use this API")
+]
+Provider = Annotated[Principal, role_required("provider", doing="do this")]
+Admin = Annotated[Principal, role_required("admin", doing="do this")]
+ServiceCaller = Annotated[Principal, role_required("service", doing="call this")]

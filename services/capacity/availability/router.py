@@ -1,13 +1,13 @@
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
 from services.capacity.capacity.schemas import MAX_COUNT
 from shared import reference
-from shared.auth import AnyRole, Principal, authenticated_router, require_roles
+from shared.auth import AnyRole, Principal, authenticated_router, role_required
 from shared.care_rules import Screen, Sex
 from shared.clock import Now
 from shared.db import ReadSession
@@ -18,7 +18,10 @@ from shared.settings import AppSettings
 
 router = authenticated_router(prefix="/api/v1/availability", tags=["availability"])
 Searcher = Annotated[
-    Principal, Depends(require_roles("referrer", "triagist", "provider", "admin", "service"))
+    Principal,
+    role_required(
+        "referrer", "triagist", "provider", "admin", "service", doing="search availability"
+    ),
 ]
 PlaceTypes = Annotated[list[PlaceTypeCode], Query()]
 

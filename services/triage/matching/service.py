@@ -17,7 +17,7 @@ from services.triage.referrals.lifecycle import Actor
 from services.triage.referrals.models import Referral
 from services.triage.referrals.service import direct_booking
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import TrackRecord
 from shared.errors import Conflict, Forbidden
 
@@ -80,7 +80,7 @@ async def find(
     """Ranked places for a referral, best first. `scope=region` searches the referral's
     region; `supraregional` its ROAZ region first, then the country. Reading only: the
     escalation itself is `escalate`."""
-    access.ensure_role(principal, "triagist", "referrer", doing="search places")
+    ensure_role(principal, "triagist", "referrer", doing="search places")
     # Read what is needed and give the connection back before waiting on capacity.
     async with ctx.sessions() as read:
         referral = await access.visible_referral(read, principal, query.referral_id)
@@ -134,7 +134,7 @@ async def escalate(ctx: Context, principal: Principal, referral_id: uuid.UUID) -
     """Mark the referral as escalated beyond its region — the search goes on in its ROAZ
     region and then the country — once, in its timeline. For whoever may search places for
     it; again is no change."""
-    access.ensure_role(principal, "triagist", "referrer", doing="escalate a referral")
+    ensure_role(principal, "triagist", "referrer", doing="escalate a referral")
     referral = await access.visible_referral(ctx.session, principal, referral_id, lock=True)
     ensure_may_search(principal, referral, "escalate a referral")
     ensure_open(referral)

@@ -15,7 +15,7 @@ from services.triage.referrals import access, lifecycle
 from services.triage.referrals.service import ReferralView, views
 from services.triage.triagists import service as triagists
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.errors import Forbidden
 
 
@@ -32,7 +32,7 @@ async def open_referrals(
 ) -> list[ReferralView]:
     """The queue of the triagist's regions (narrowed to `region` when given), ordered by
     `due_at`."""
-    access.ensure_role(principal, "triagist", doing="work the queue")
+    ensure_role(principal, "triagist", doing="work the queue")
     await triagists.note_at_work(session, principal, datetime.now(UTC))
     regions = access.triagist_regions(principal)
     if region is not None:

@@ -13,20 +13,11 @@ from services.triage.referrals.models import Referral
 from services.triage.referrals.visibility import Visibility
 from shared import reference
 from shared.auth import Principal
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, NotFound
 
 READERS = ("referrer", "triagist", "provider")
 # Provider systems act with an organisation API key only when given this scope.
 RESERVATIONS_SCOPE = "reservations:write"
-
-
-def ensure_role(principal: Principal, *roles: str, doing: str, api_key_scope: str = "") -> None:
-    """403 unless the caller has one of `roles`; an API key also needs `api_key_scope`."""
-    if not principal.has(*roles):
-        raise Forbidden(f"Only a {' or '.join(roles)} may {doing}.")
-    if principal.via == "api_key" and not (api_key_scope and principal.allows(api_key_scope)):
-        needed = f"the scope '{api_key_scope}'" if api_key_scope else "a personal token"
-        raise Forbidden(f"To {doing} with an API key needs {needed}.")
 
 
 def triagist_regions(principal: Principal) -> frozenset[str]:

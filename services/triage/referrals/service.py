@@ -20,7 +20,7 @@ from services.triage.referrals.schemas import ReferralIn, TimelineEntry
 from services.triage.referrals.timeline import entry as timeline_entry
 from services.triage.triagists import service as triagists
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.care_rules import AMSTERDAM
 from shared.contracts.capacity import HoldEnding
 from shared.errors import Conflict, Forbidden, Invalid
@@ -67,7 +67,7 @@ async def submit(
 ) -> ReferralView:
     """Take in a referral from a referrer; its organisation becomes the owner. It enters
     the queue of its region as `submitted`."""
-    access.ensure_role(principal, "referrer", doing="submit a referral")
+    ensure_role(principal, "referrer", doing="submit a referral")
     if principal.org is None:
         raise Forbidden("Your token names no organisation; a referral belongs to one.")
     now = now or datetime.now(UTC)
@@ -114,7 +114,7 @@ async def view(session: AsyncSession, referral: Referral) -> ReferralView:
 async def get(session: AsyncSession, principal: Principal, referral_id: uuid.UUID) -> ReferralView:
     """One referral: for its organisation's referrers, its region's triagists and the
     provider holding a reservation for it."""
-    access.ensure_role(principal, *access.READERS, doing="read referrals")
+    ensure_role(principal, *access.READERS, doing="read referrals")
     referral = await access.visible_referral(session, principal, referral_id)
     return await view(session, referral)
 
@@ -131,7 +131,7 @@ async def list_page(
 ) -> list[ReferralView]:
     """The referrals the caller may see, newest first; those with the practice's own case
     number `reference` when given."""
-    access.ensure_role(principal, *access.READERS, doing="read referrals")
+    ensure_role(principal, *access.READERS, doing="read referrals")
     rows = await repository.list_page(
         session,
         access.visibility(principal),
@@ -149,7 +149,7 @@ async def timeline(
 ) -> list[TimelineEntry]:
     """The referral's timeline from its creation on, oldest first, as `principal` may see
     it (services/triage/referrals/timeline.py)."""
-    access.ensure_role(principal, *access.READERS, doing="read referrals")
+    ensure_role(principal, *access.READERS, doing="read referrals")
     referral = await access.visible_referral(session, principal, referral_id)
     events = await repository.timeline(session, referral_id)
     return [timeline_entry(principal, referral, e) for e in events]
@@ -158,7 +158,7 @@ async def timeline(
 async def _for_triagist(
     session: AsyncSession, principal: Principal, referral_id: uuid.UUID, doing: str
 ) -> Referral:
-    access.ensure_role(principal, "triagist", doing=doing)
+    ensure_role(principal, "triagist", doing=doing)
     referral = await access.visible_referral(session, principal, referral_id, lock=True)
     if not access.covers(principal, referral):
         raise Forbidden(f"Only a triagist of region {referral.region_code} may {doing}.")
@@ -285,7 +285,7 @@ async def handover(
 ) -> ReferralView:
     """The placed patient is handed over to the provider: the case is closed. The
     referrer or the referral's triagist may."""
-    access.ensure_role(principal, "triagist", "referrer", doing="hand a referral over")
+    ensure_role(principal, "triagist", "referrer", doing="hand a referral over")
     referral = await access.visible_referral(session, principal, referral_id, lock=True)
     lifecycle.ensure_path(referral.status, ["handed_over"])
     if not access.owns(principal, referral):
@@ -316,7 +316,7 @@ async def cancel(
     died or was admitted elsewhere): the provider that admitted it is told by the event,
     and its capacity numbers stay its own to report. The referrer or the referral's
     triagist may."""
-    access.ensure_role(principal, "triagist", "referrer", doing="cancel a referral")
+    ensure_role(principal, "triagist", "referrer", doing="cancel a referral")
     referral = await access.visible_referral(session, principal, referral_id, lock=True)
     lifecycle.ensure_path(referral.status, ["cancelled"])
     if not access.owns(principal, referral):

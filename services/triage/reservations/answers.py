@@ -19,7 +19,7 @@ from services.triage.referrals.models import Referral, Reservation
 from services.triage.referrals.reservation_states import ReservationEnded
 from services.triage.reservations import repository
 from services.triage.reservations.outcomes import conclude, place_detail
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import DeclineReason, HoldEnding
 from shared.errors import Conflict, NotFound
 
@@ -29,7 +29,7 @@ async def _for_provider(
 ) -> tuple[Reservation, Referral]:
     """The reservation at one of the caller's facilities, with its referral, both locked
     (referral first, as everywhere)."""
-    access.ensure_role(
+    ensure_role(
         principal, "provider", doing="answer reservations", api_key_scope=access.RESERVATIONS_SCOPE
     )
     found = await repository.get(session, reservation_id)

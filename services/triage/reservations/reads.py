@@ -12,12 +12,12 @@ from services.triage.referrals import access
 from services.triage.referrals import repository as referrals
 from services.triage.referrals.models import Referral, Reservation
 from services.triage.reservations import repository
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.errors import NotFound
 
 
 def _ensure_reader(principal: Principal) -> None:
-    access.ensure_role(
+    ensure_role(
         principal,
         *access.READERS,
         doing="read reservations",

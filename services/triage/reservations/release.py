@@ -18,7 +18,7 @@ from services.triage.referrals.models import Referral, Reservation
 from services.triage.referrals.reservation_states import ReservationEnded
 from services.triage.reservations import repository
 from services.triage.reservations.outcomes import conclude, place_detail
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import HoldEnding
 from shared.errors import Conflict, Forbidden, NotFound
 
@@ -49,7 +49,7 @@ async def release(
 ) -> tuple[Reservation, Referral]:
     """Give the held place back: reservation `released`, hold released, referral back to
     `searching`, `reservation.released` published and the step in the timeline."""
-    access.ensure_role(principal, "triagist", "referrer", doing="release reservations")
+    ensure_role(principal, "triagist", "referrer", doing="release reservations")
     found = await repository.get(session, reservation_id)
     if found is None:
         raise NotFound("No such reservation.")

@@ -35,7 +35,7 @@ from services.triage.reservations import repository
 from services.triage.reservations.events import publish_reservation
 from services.triage.reservations.schemas import ReservationIn, reservation_out
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.care_rules import Screen
 from shared.contracts.capacity import FacilityRecord, HoldOut, OrganisationRecord
 from shared.contracts.events import RESERVATION_HELD
@@ -121,7 +121,7 @@ async def hold_place(
 ) -> HeldPlace:
     """Check that the caller may reserve for this referral, then hold one place at the
     capacity service; 409 when none is free there, 503 when it cannot be reached."""
-    access.ensure_role(principal, "triagist", "referrer", doing="reserve places")
+    ensure_role(principal, "triagist", "referrer", doing="reserve places")
     minutes = data.hold_minutes or ctx.settings.reservation_ttl_minutes
     if minutes > ctx.settings.hold_max_minutes:
         raise Invalid(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage import metrics
 from services.triage.capacity_client import CapacityClient, CapacityUnavailable
-from services.triage.referrals.access import ensure_role, triagist_regions
+from services.triage.referrals.access import triagist_regions
 from services.triage.referrals.lifecycle import STATUSES
 from services.triage.referrals.reservation_states import DECLINE_REASONS
 from services.triage.stats import repository, unmet
@@ -27,7 +27,7 @@ from services.triage.stats.schemas import (
     WrongBedGroup,
 )
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.errors import Forbidden, Invalid
 from shared.settings import Settings
 
