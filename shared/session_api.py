@@ -3,29 +3,15 @@ token's session in every service at once. The web pages use both; any client may
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
 
 from shared import audit, ended_tokens
 from shared.auth import CurrentPrincipal, authenticate, bearer_token
+from shared.contracts.session import SessionOut
 from shared.db import DbSession
 from shared.errors import Invalid, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["session"], dependencies=[Depends(authenticate)])
-
-
-class SessionOut(BaseModel):
-    """The person a token stands for, as every service sees them."""
-
-    sub: str
-    name: str
-    org: uuid.UUID | None
-    roles: list[str]
-    regions: list[str]
-    expires_at: datetime | None
 
 
 @router.get("/session", responses=problem_responses(401))

@@ -1,15 +1,16 @@
-"""The capacity service's side of its seams: availability search, holds, and what other
-services read of a facility or an organisation."""
+"""The capacity service's side of its seams: availability search, the regional picture,
+holds, a location's capacity and track record, and facilities and organisations as capacity
+answers them (in full, and the part other services read)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared.schemas import check_place_type
+from shared.schemas import Line, check_place_type
 
 ReportSource = Literal["page", "api", "csv", "fhir", "confirm"]
 """How a capacity report reached Zorgplek: typed on Mijn locaties (`page`), sent by a linked
@@ -187,3 +188,137 @@ class TrackRecord(BaseModel):
     def answered(self) -> int:
         """Reservations that ended with the location's answer, or its silence."""
         return self.accepted + self.declined_no_capacity + self.declined_other + self.expired
+
+
+class Identifier(BaseModel):
+    """A code another system knows the facility by: AGB (`http://fhir.nl/fhir/NamingSystem/agb-z`),
+    URA (`http://fhir.nl/fhir/NamingSystem/ura`) or a provider system's own URI."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    system: Annotated[
+        Line,
+        StringConstraints(
+            strip_whitespace=True, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
+        ),
+    ] = Field(description="An absolute URI naming the code system, e.g. urn:oid:… or https://….")
+    value: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class FacilityOut(BaseModel):
+    """A location as `GET /api/v1/facilities` and `GET /api/v1/facilities/{id}` answer it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    name: str
+    city: str
+    postcode: str
+    region_code: str
+    lat: float
+    lon: float
+    place_types: list[str]
+    features: list[str]
+    admission_hours: str
+    street: str | None
+    house_number: str | None
+    phone: str | None
+    contact_note: str | None
+    identifiers: list[Identifier]
+    created_at: datetime
+
+
+class OrganisationOut(BaseModel):
+    """An organisation as `GET /api/v1/organisations/{id}` answers it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    agb_code: str | None
+    ura: str | None
+    city: str | None
+    lat: float | None
+    lon: float | None
+    phone: str | None
+    created_at: datetime
+
+
+class CapacityStateOut(BaseModel):
+    """The current numbers of one place type at one location."""
+
+    facility_id: uuid.UUID
+    place_type: str
+    staffed: int
+    occupied: int
+    available: int
+    held: int
+    free: int
+    expected_available_24h: int | None
+    observed_at: datetime
+    received_at: datetime
+    stale: bool
+    due: bool = Field(
+        description="Three quarters of the place type's time-to-live have passed (or all "
+        "of it): time to report again, before `stale_at`."
+    )
+    stale_at: datetime = Field(description="When this report goes stale.")
+    applied: bool
+    source: ReportSource | None = Field(
+        description="How the numbers now shown came in; null for a report from before "
+        "sources were kept."
+    )
+    reported_by: str | None = Field(description="The name of the person or API key.")
+
+
+class ConfirmOut(BaseModel):
+    """Each reported place type of the location after confirming: `applied: false` where a
+    newer or another report stood, `source: confirm` where it was confirmed."""
+
+    items: list[CapacityStateOut]
+    confirmed: int = Field(description="How many place types were confirmed.")
+
+
+class SummaryItem(BaseModel):
+    region_code: str
+    place_type: str
+    facilities: int
+    free: int
+    staffed: int
+    stale: int
+    expected_available_24h: int = Field(
+        description="The forecast: the sum of `expected_available_24h` of the fresh reports "
+        'that gave one ("verwacht morgen vrij").'
+    )
+    forecasting: int = Field(description="How many locations' fresh reports gave a forecast.")
+
+
+class Summary(BaseModel):
+    """`GET /api/v1/availability/summary`: free, staffed and stale per region and type."""
+
+    items: list[SummaryItem]
+
+
+class HistoryPoint(BaseModel):
+    at: datetime
+    available: int
+    staffed: int
+    reporting: int
+    facilities: int
+
+
+class HistorySeries(BaseModel):
+    place_type: str
+    points: list[HistoryPoint]
+
+
+class RegionalHistory(BaseModel):
+    """`GET /api/v1/availability/history`: free places over time per place type."""
+
+    region: str | None
+    since: datetime
+    until: datetime
+    step_seconds: int
+    items: list[HistorySeries]

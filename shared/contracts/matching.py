@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from shared.contracts.capacity import FacilitySummary, ReportSource
+from shared.contracts.referrals import Point
+
+Scope = Literal["region", "supraregional"]
 
 
 class ScoreComponents(BaseModel):
@@ -48,3 +52,16 @@ class MatchItem(BaseModel):
     admits_from: datetime | None = Field(
         description="The next admission moment while the location does not admit now."
     )
+
+
+class Matches(BaseModel):
+    """`GET /api/v1/referrals/{id}/matches`: the proposed places, best first."""
+
+    items: list[MatchItem]
+    scope: Scope
+    stale_fallback: bool = Field(
+        description="Nothing fresh was found, so places with stale reports are shown."
+    )
+    origin: Point | None = Field(description="Where distances are measured from.")
+    considered: int
+    excluded: dict[str, int] = Field(description="Places left out, by rule.")

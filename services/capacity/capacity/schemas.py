@@ -4,6 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from shared.contracts.capacity import CapacityStateOut as CapacityStateOut
+from shared.contracts.capacity import ConfirmOut as ConfirmOut
 from shared.contracts.capacity import ReportSource
 from shared.schemas import Moment, check_place_type
 
@@ -71,31 +73,6 @@ class BatchIn(BaseModel):
     reports: list[Any]
 
 
-class CapacityStateOut(BaseModel):
-    facility_id: uuid.UUID
-    place_type: str
-    staffed: int
-    occupied: int
-    available: int
-    held: int
-    free: int
-    expected_available_24h: int | None
-    observed_at: datetime
-    received_at: datetime
-    stale: bool
-    due: bool = Field(
-        description="Three quarters of the place type's time-to-live have passed (or all "
-        "of it): time to report again, before `stale_at`."
-    )
-    stale_at: datetime = Field(description="When this report goes stale.")
-    applied: bool
-    source: ReportSource | None = Field(
-        description="How the numbers now shown came in; null for a report from before "
-        "sources were kept."
-    )
-    reported_by: str | None = Field(description="The name of the person or API key.")
-
-
 class ConfirmIn(BaseModel):
     """`POST …/capacity/confirm`: optionally, which report of each place type the confirming
     person saw, so a report that came in since is never confirmed unseen."""
@@ -115,14 +92,6 @@ class ConfirmIn(BaseModel):
         for place_type in seen:
             check_place_type(place_type)
         return seen
-
-
-class ConfirmOut(BaseModel):
-    """Each reported place type of the location after confirming: `applied: false` where a
-    newer or another report stood, `source: confirm` where it was confirmed."""
-
-    items: list[CapacityStateOut]
-    confirmed: int = Field(description="How many place types were confirmed.")
 
 
 class RowError(BaseModel):

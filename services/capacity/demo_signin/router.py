@@ -5,33 +5,14 @@ web pages never hold the signing secret. Only in development with ZORGPLEK_DEV_L
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from services.capacity import demo
+from shared.contracts.session import DemoSignInIn, DemoTokenOut, DemoUserOut, DemoUsersOut
 from shared.errors import NotFound, problem_responses
 from shared.settings import AppSettings, Settings
 
 # Public by choice, and only in development: the demo sign-in has no other credential.
 router = APIRouter(prefix="/api/v1/demo", tags=["demo"])
-
-
-class DemoUserOut(BaseModel):
-    sub: str
-    name: str
-    role: str
-    organisation_name: str | None
-
-
-class DemoUsersOut(BaseModel):
-    items: list[DemoUserOut]
-
-
-class DemoSignInIn(BaseModel):
-    sub: str = Field(max_length=64)
-
-
-class DemoTokenOut(BaseModel):
-    token: str
 
 
 def _enabled(settings: Settings) -> None:

@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -11,6 +10,8 @@ from pydantic import (
     field_validator,
 )
 
+from shared.contracts.capacity import FacilityOut as FacilityOut
+from shared.contracts.capacity import Identifier as Identifier
 from shared.phone import OptionalPhoneNumber
 from shared.schemas import (
     Latitude,
@@ -60,21 +61,6 @@ class Contacts(BaseModel):
     )
 
 
-class Identifier(BaseModel):
-    """A code another system knows the facility by: AGB (`http://fhir.nl/fhir/NamingSystem/agb-z`),
-    URA (`http://fhir.nl/fhir/NamingSystem/ura`) or a provider system's own URI."""
-
-    model_config = ConfigDict(extra="forbid", from_attributes=True)
-
-    system: Annotated[
-        Line,
-        StringConstraints(
-            strip_whitespace=True, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$"
-        ),
-    ] = Field(description="An absolute URI naming the code system, e.g. urn:oid:… or https://….")
-    value: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-
-
 def _distinct_identifiers(value: list[Identifier]) -> list[Identifier]:
     pairs = [(i.system, i.value) for i in value]
     if len(set(pairs)) != len(pairs):
@@ -116,28 +102,6 @@ class FacilityIn(Contacts):
     @classmethod
     def _features(cls, value: list[str]) -> list[str]:
         return sorted({check_feature(v) for v in value})
-
-
-class FacilityOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    name: str
-    city: str
-    postcode: str
-    region_code: str
-    lat: float
-    lon: float
-    place_types: list[str]
-    features: list[str]
-    admission_hours: str
-    street: str | None
-    house_number: str | None
-    phone: str | None
-    contact_note: str | None
-    identifiers: list[Identifier]
-    created_at: datetime
 
 
 class FacilityPatch(Contacts):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.contracts.capacity import OrganisationOut as OrganisationOut
 from shared.phone import OptionalPhoneNumber
 from shared.schemas import Latitude, Line, Longitude
 
@@ -48,21 +49,6 @@ class OrganisationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phone: OptionalPhoneNumber = None
-
-
-class OrganisationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    name: str
-    kind: str
-    agb_code: str | None
-    ura: str | None
-    city: str | None
-    lat: float | None
-    lon: float | None
-    phone: str | None
-    created_at: datetime
 
 
 class ApiKeyIn(BaseModel):

@@ -1,6 +1,5 @@
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -8,16 +7,12 @@ from services.triage.referrals.models import Reservation
 from services.triage.referrals.schemas import (
     FreeText,
     Person,
-    PlaceContact,
     ReservingOrganisation,
-    Status,
     place_contact,
 )
-from shared.contracts.capacity import DeclineReason
-
-ReasonCode = DeclineReason
-
-ReservationStatus = Literal["held", "accepted", "declined", "expired", "released", "cancelled"]
+from shared.contracts.reservations import ReasonCode as ReasonCode
+from shared.contracts.reservations import ReservationOut as ReservationOut
+from shared.contracts.reservations import ReservationStatus as ReservationStatus
 
 
 class ReservationIn(BaseModel):
@@ -45,31 +40,6 @@ class ReleaseIn(BaseModel):
 
     reason: Annotated[FreeText, StringConstraints(max_length=500)] | None = Field(
         default=None, description="Why, for the timeline; optional."
-    )
-
-
-class ReservationOut(BaseModel):
-    id: uuid.UUID
-    referral_id: uuid.UUID
-    referral_status: Status
-    facility_id: uuid.UUID
-    facility_name: str
-    facility_organisation_id: uuid.UUID
-    place_type: str
-    status: ReservationStatus
-    created_at: datetime
-    created_by: Person
-    direct_booking: bool = Field(description="Booked by the referrer itself, not a triagist.")
-    expires_at: datetime
-    decided_at: datetime | None
-    reason_code: ReasonCode | None
-    note: str | None
-    facility_contact: PlaceContact | None = Field(
-        description="How to reach the location: address and admissions phone."
-    )
-    reserved_by: ReservingOrganisation | None = Field(
-        description="The organisation that reserved the place, with its phone: whom the "
-        "provider calls back."
     )
 
 

@@ -1,10 +1,2 @@
-from pydantic import BaseModel
-
-
-class Colleague(BaseModel):
-    id: str
-    name: str
-
-
-class Colleagues(BaseModel):
-    items: list[Colleague]
+from shared.contracts.referrals import Colleague as Colleague
+from shared.contracts.referrals import Colleagues as Colleagues

@@ -59,25 +59,24 @@ async def of(api: Api, role: str, me: str) -> dict[str, str]:
 
 
 async def _reservations(api: Api) -> dict[str, str]:
-    page = await api.get("/api/v1/reservations", params={"status": "held", "limit": 100})
+    page = await api.reservations(limit=100, status="held")
     return {
-        r["id"]: (
-            f"{place_type_name(r['place_type'])} bij {r['facility_name']}: "
-            f"antwoord vóór {when(r['expires_at'])}"
+        str(r.id): (
+            f"{place_type_name(r.place_type)} bij {r.facility_name}: "
+            f"antwoord vóór {when(r.expires_at)}"
         )
-        for r in sorted(page["items"], key=lambda r: r["expires_at"])
+        for r in sorted(page.items, key=lambda r: r.expires_at)
     }
 
 
 async def _cases(api: Api, me: str) -> dict[str, str]:
-    page = await api.get("/api/v1/queue", params={"limit": 200})
+    page = await api.queue(limit=200)
     items: dict[str, str] = {}
-    for r in page["items"]:
-        assignee = r.get("assignee")
-        kind = place_type_name(r["place_type"])
-        urgency = URGENCY.get(r["urgency"], r["urgency"]).split(" (")[0].lower()
-        if assignee is None:
-            items[r["id"]] = f"Op te pakken: {kind}, {urgency}, uiterlijk {when(r['due_at'])}"
-        elif assignee["id"] == me and r["status"] == "searching":
-            items[r["id"]] = f"Zoek een andere plek: {kind}, uiterlijk {when(r['due_at'])}"
+    for r in page.items:
+        kind = place_type_name(r.place_type)
+        urgency = URGENCY.get(r.urgency, r.urgency).split(" (")[0].lower()
+        if r.assignee is None:
+            items[str(r.id)] = f"Op te pakken: {kind}, {urgency}, uiterlijk {when(r.due_at)}"
+        elif r.assignee.id == me and r.status == "searching":
+            items[str(r.id)] = f"Zoek een andere plek: {kind}, uiterlijk {when(r.due_at)}"
     return items

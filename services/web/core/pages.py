@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from services.web.core.api import Api, ApiError
 from services.web.core.messages import NOTICES, ROLE
 from services.web.core.render import clock, render
 from shared.auth import Principal
+from shared.contracts.session import SessionOut
 from shared.errors import Invalid
 from shared.proxies import forwarded_headers
 from shared.settings import Settings
@@ -121,7 +121,7 @@ async def _viewer(request: Request) -> Viewer | None:
         return None
     api = web_state(request).api(request, session.token)
     try:
-        principal = principal_of(await api.get("/api/v1/session"))
+        principal = principal_of(await api.session())
     except ApiError as exc:
         if exc.status not in (401, 403):  # else the APIs cannot answer just now
             raise
@@ -130,14 +130,14 @@ async def _viewer(request: Request) -> Viewer | None:
     return Viewer(principal, session, api)
 
 
-def principal_of(answer: dict[str, Any]) -> Principal:
+def principal_of(answer: SessionOut) -> Principal:
     """The user of a `GET /api/v1/session` answer."""
     return Principal(
-        sub=str(answer["sub"]),
-        name=str(answer["name"]),
-        org=uuid.UUID(answer["org"]) if answer.get("org") else None,
-        roles=frozenset(answer["roles"]),
-        regions=tuple(answer["regions"]),
+        sub=answer.sub,
+        name=answer.name,
+        org=answer.org,
+        roles=frozenset(answer.roles),
+        regions=tuple(answer.regions),
     )
 
 

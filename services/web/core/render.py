@@ -18,7 +18,7 @@ from services.web.core import messages
 from services.web.core.session import CSRF_FIELD
 from shared import care_rules
 from shared import phone as phones
-from shared.contracts.capacity import source_words
+from shared.contracts.capacity import AvailabilityItem, CapacityStateOut, source_words
 
 FRAGMENT_HEADER = "x-zorgplek-fragment"
 RELATIVE_DAYS = {0: "vandaag", 1: "morgen", -1: "gisteren"}
@@ -132,11 +132,11 @@ def km(value: Any) -> str:
     return f"{float(value):.1f} km".replace(".", ",")
 
 
-def reported(item: Any) -> str:
+def reported(item: AvailabilityItem | CapacityStateOut) -> str:
     """How and when numbers were reported: 'handmatig, 3 uur geleden', 'via koppeling,
     4 min geleden'; only the age when the source is not known."""
-    words = source_words(item.get("source"))
-    age = ago(item.get("observed_at"))
+    words = source_words(item.source)
+    age = ago(item.observed_at)
     return f"{words}, {age}" if words else age
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.web.core import session as sessions
+from services.web.core.api import STREAM
 from services.web.core.pages import LIVE_PATH, web_state
 from shared.proxies import forwarded_headers
 
@@ -48,7 +49,7 @@ async def live(
     timeout = httpx.Timeout(10.0, read=state.settings.stream_heartbeat_seconds * 4)
     upstream_request = state.http.build_request(
         "GET",
-        state.api_url.rstrip("/") + "/api/v1/stream",
+        state.api_url.rstrip("/") + STREAM.url(),
         params=params,
         headers=headers,
         timeout=timeout,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
+from services.web.core.api import CapacityBody, ContactBody
 from services.web.core.values import whole_number
 from shared import phone as phones
 
@@ -24,9 +24,16 @@ class CapacityForm:
     errors: dict[str, str] = field(default_factory=dict)
     numbers: dict[str, int | None] = field(default_factory=dict)
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> CapacityBody:
         """The report for the API, observed now, kept as typed on the page."""
-        return {**self.numbers, "observed_at": datetime.now(UTC).isoformat(), "source": "page"}
+        return CapacityBody(
+            staffed=self.numbers["staffed"],
+            occupied=self.numbers["occupied"],
+            available=self.numbers["available"],
+            expected_available_24h=self.numbers["expected_available_24h"],
+            observed_at=datetime.now(UTC).isoformat(),
+            source="page",
+        )
 
 
 def _count(text: str, required: bool) -> tuple[int | None, str | None]:
@@ -84,9 +91,15 @@ class ContactForm:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
 
-    def body(self) -> dict[str, str | None]:
+    def body(self) -> ContactBody:
         """The change for the API: every contact field, an empty one cleared."""
-        return {name: self.values[name].strip() or None for name in CONTACT_FIELDS}
+        cleared = {name: self.values[name].strip() or None for name in CONTACT_FIELDS}
+        return ContactBody(
+            street=cleared["street"],
+            house_number=cleared["house_number"],
+            phone=cleared["phone"],
+            contact_note=cleared["contact_note"],
+        )
 
 
 def parse_contact(values: dict[str, str]) -> ContactForm:

@@ -26,7 +26,7 @@ async def _page(
     error: str | None = None,
 ) -> Response:
     organisation = viewer.principal.org
-    locations = await service.locations(viewer.api, str(organisation)) if organisation else []
+    locations = await service.locations(viewer.api, organisation) if organisation else []
     return render(
         request,
         "locations/locations.html",
@@ -60,7 +60,7 @@ async def save_contact(request: Request, facility_id: uuid.UUID) -> Response:
     form = forms.parse_contact({k: str(submitted.get(k) or "") for k in forms.CONTACT_FIELDS})
     if not form.errors:
         try:
-            await service.save_contact(viewer.api, str(facility_id), form.body())
+            await service.save_contact(viewer.api, facility_id, form.body())
         except ApiError as exc:
             if exc.status != 422:
                 raise
@@ -91,7 +91,7 @@ async def confirm_all(request: Request, facility_id: uuid.UUID) -> Response:
         if submitted.get(f"seen-{place_type}")
     }
     try:
-        complete = await service.confirm(viewer.api, str(facility_id), seen)
+        complete = await service.confirm(viewer.api, facility_id, seen)
     except ApiError as exc:
         if exc.status != 422:
             raise
@@ -111,7 +111,7 @@ async def report_capacity(request: Request, facility_id: uuid.UUID, place_type: 
     form = forms.parse({k: str(submitted.get(k) or "") for k in forms.FIELDS})
     if not form.errors:
         try:
-            await service.report(viewer.api, str(facility_id), place_type, form.body())
+            await service.report(viewer.api, facility_id, place_type, form.body())
         except ApiError as exc:
             if exc.status != 422:
                 raise

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from services.web.core.api import Api
+from services.web.core.api import Api, Query
 from services.web.core.values import whole_number
 from shared import reference
+from shared.contracts.capacity import AvailabilityItem
 
 RADII_KM = (5, 10, 25, 50, 100)
 
@@ -23,9 +23,9 @@ class Filters:
     show_stale: bool = True
     errors: dict[str, str] = field(default_factory=dict)
 
-    def query(self, practice: tuple[float, float] | None) -> dict[str, Any]:
+    def query(self, practice: tuple[float, float] | None) -> Query:
         """The availability search's parameters for these filters."""
-        params: dict[str, Any] = {
+        params: Query = {
             "place_type": [self.place_type] if self.place_type else list(reference.place_types()),
             "include_stale": "true" if self.show_stale else "false",
             "limit": 200,
@@ -74,7 +74,7 @@ def parse_filters(values: dict[str, list[str]], has_practice: bool) -> Filters:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    item: dict[str, Any]
+    item: AvailabilityItem
     bookable: bool
 
 
@@ -83,16 +83,16 @@ async def search(
 ) -> list[Row]:
     """The free places for these filters, each marked whether the viewer may book it
     directly (ELV for a referrer, when fresh and free)."""
-    page = await api.get("/api/v1/availability", params=filters.query(practice))
+    page = await api.availability(filters.query(practice))
     rows = []
-    for item in page["items"]:
-        place_type = reference.place_types().get(item["place_type"])
+    for item in page.items:
+        place_type = reference.place_types().get(item.place_type)
         bookable = bool(
             may_book
             and place_type is not None
             and place_type.direct_booking
-            and item["free"] > 0
-            and not item["stale"]
+            and item.free > 0
+            and not item.stale
         )
         rows.append(Row(item, bookable))
     return rows

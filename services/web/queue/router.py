@@ -43,7 +43,7 @@ async def queue_page(request: Request) -> Response:
 async def claim(request: Request, referral_id: uuid.UUID) -> Response:
     """Claim a referral: the triagist becomes its owner."""
     viewer = require(request, "triagist")
-    await service.claim(viewer.api, str(referral_id))
+    await service.claim(viewer.api, referral_id)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=opgepakt", status_code=303)
 
 
@@ -54,7 +54,7 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
     viewer = require(request, "triagist")
     asked = request.query_params.get("bereik", "regio")
     referral, timeline, matches, match_error = await service.referral_page(
-        viewer.api, str(referral_id), asked, viewer.principal.sub
+        viewer.api, referral_id, asked, viewer.principal.sub
     )
     scope = service.shown_scope(referral, asked)
     colleagues = await service.colleagues(viewer.api, referral)
@@ -68,11 +68,10 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
             "matches": matches,
             "match_error": match_error,
             "scope": scope,
-            "mine": bool(referral.get("assignee"))
-            and referral["assignee"]["id"] == viewer.principal.sub,
+            "mine": referral.assignee is not None and referral.assignee.id == viewer.principal.sub,
             "colleagues": colleagues,
-            "open": referral["status"] in service.OPEN,
-            "cancellable": referral["status"] in cancelling.CANCELLABLE,
+            "open": referral.status in service.OPEN,
+            "cancellable": referral.status in cancelling.CANCELLABLE,
             "live_events": QUEUE_EVENTS,
         },
     )
@@ -83,7 +82,7 @@ async def search_wider(request: Request, referral_id: uuid.UUID) -> Response:
     """Search beyond the region (recorded in the timeline): a form, never a link, so no
     other site can escalate a referral."""
     viewer = require(request, "triagist")
-    await service.escalate(viewer.api, str(referral_id))
+    await service.escalate(viewer.api, referral_id)
     return RedirectResponse(f"/wachtrij/{referral_id}?bereik=bovenregionaal", status_code=303)
 
 
@@ -94,11 +93,11 @@ async def reserve(
     """Reserve the chosen match with one click; the provider then decides."""
     viewer = require(request, "triagist")
     try:
-        facility = str(uuid.UUID(facility_id))
+        facility = uuid.UUID(facility_id)
     except ValueError:
         return RedirectResponse(f"/wachtrij/{referral_id}", status_code=303)
     try:
-        await service.reserve(viewer.api, str(referral_id), facility)
+        await service.reserve(viewer.api, referral_id, facility)
     except ApiError as exc:
         if exc.status != 409:
             raise
@@ -115,7 +114,7 @@ async def advise(
     viewer = require(request, "triagist")
     if not advice.strip():
         return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies-leeg", status_code=303)
-    await viewer.api.post(f"/api/v1/referrals/{referral_id}/advice", {"advice": advice.strip()})
+    await viewer.api.advise(referral_id, advice.strip())
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies", status_code=303)
 
 
@@ -123,7 +122,7 @@ async def advise(
 async def hand_over(request: Request, referral_id: uuid.UUID) -> Response:
     """Hand the placed patient over to the provider."""
     viewer = require(request, "triagist")
-    await viewer.api.post(f"/api/v1/referrals/{referral_id}/handover")
+    await viewer.api.hand_over(referral_id)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=overgedragen", status_code=303)
 
 
@@ -140,7 +139,7 @@ async def release(
 async def hand_back(request: Request, referral_id: uuid.UUID) -> Response:
     """Hand the case back to the queue, for a colleague to pick up (going off shift)."""
     viewer = require(request, "triagist")
-    await service.assign(viewer.api, str(referral_id), None)
+    await service.assign(viewer.api, referral_id, None)
     return RedirectResponse("/wachtrij?melding=teruggegeven", status_code=303)
 
 
@@ -152,7 +151,7 @@ async def assign(
     viewer = require(request, "triagist")
     if not assignee.strip():
         return RedirectResponse(f"/wachtrij/{referral_id}?melding=kies-collega", status_code=303)
-    await service.assign(viewer.api, str(referral_id), assignee.strip()[:255])
+    await service.assign(viewer.api, referral_id, assignee.strip()[:255])
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=toegewezen", status_code=303)
 
 
@@ -160,7 +159,7 @@ async def assign(
 async def cancel_page(request: Request, referral_id: uuid.UUID) -> Response:
     """Ask for confirmation and the reason before cancelling."""
     viewer = require(request, "triagist")
-    referral = await viewer.api.get(f"/api/v1/referrals/{referral_id}")
+    referral = await viewer.api.referral(referral_id)
     return cancelling.page(
         request,
         referral,
@@ -181,7 +180,7 @@ async def cancel(
     viewer = require(request, "triagist")
     form = cancelling.parse(reason_code, reason)
     if form.errors:
-        referral = await viewer.api.get(f"/api/v1/referrals/{referral_id}")
+        referral = await viewer.api.referral(referral_id)
         return cancelling.page(
             request,
             referral,
@@ -189,5 +188,5 @@ async def cancel(
             action=f"/wachtrij/{referral_id}/annuleren",
             back=f"/wachtrij/{referral_id}",
         )
-    await cancelling.cancel(viewer.api, str(referral_id), form)
+    await cancelling.cancel(viewer.api, referral_id, form)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=geannuleerd", status_code=303)

@@ -4,8 +4,8 @@ referrer and the referral's triagist use the same one."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import Request, Response
 
@@ -13,6 +13,7 @@ from services.web.core.api import Api
 from services.web.core.messages import CANCEL_REASONS
 from services.web.core.render import render
 from shared.bsn import contains_bsn
+from shared.contracts.referrals import ReferralOut
 
 MAX_REASON = 500
 # The statuses a referral can still be cancelled from (a handed-over one is closed).
@@ -40,16 +41,13 @@ def parse(reason_code: str, reason: str) -> CancelForm:
     return form
 
 
-async def cancel(api: Api, referral_id: str, form: CancelForm) -> None:
-    await api.post(
-        f"/api/v1/referrals/{referral_id}/cancel",
-        {"reason": form.reason, "reason_code": form.reason_code},
-    )
+async def cancel(api: Api, referral_id: uuid.UUID, form: CancelForm) -> None:
+    await api.cancel(referral_id, form.reason, form.reason_code)
 
 
 def page(
     request: Request,
-    referral: dict[str, Any],
+    referral: ReferralOut,
     form: CancelForm,
     *,
     action: str,

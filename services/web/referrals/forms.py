@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.web.core.api import PatientBody, PointBody, ReferralBody
 from services.web.core.values import whole_number
 from shared import reference
 from shared.bsn import contains_bsn
@@ -37,20 +38,18 @@ class ReferralForm:
     values: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
 
-    def body(self, practice: tuple[float, float] | None) -> dict[str, Any]:
+    def body(self, practice: tuple[float, float] | None) -> ReferralBody:
         """The referral for the API."""
         v = self.values
-        body: dict[str, Any] = {
-            "place_type": v["place_type"],
-            "urgency": v["urgency"],
-            "patient": {
-                "birth_year": int(v["birth_year"]),
-                "sex": v["sex"],
-                "postcode": v["postcode"],
-            },
-            "needs": v["needs"],
-            "region_code": v["region_code"],
-        }
+        body = ReferralBody(
+            place_type=v["place_type"],
+            urgency=v["urgency"],
+            patient=PatientBody(
+                birth_year=int(v["birth_year"]), sex=v["sex"], postcode=v["postcode"]
+            ),
+            needs=v["needs"],
+            region_code=v["region_code"],
+        )
         if v["urgency"] == "planned":
             body["planned_date"] = v["planned_date"]
         if v["notes"]:
@@ -58,7 +57,7 @@ class ReferralForm:
         if v["reference"]:
             body["reference"] = v["reference"]
         if practice is not None:
-            body["near"] = {"lat": practice[0], "lon": practice[1]}
+            body["near"] = PointBody(lat=practice[0], lon=practice[1])
         if v["facility_id"]:
             body["preferred_facility_ids"] = [v["facility_id"]]
         return body

@@ -27,7 +27,7 @@ async def _form_page(
 ) -> Response:
     facility = None
     if form.values["facility_id"]:
-        facility = await service.facility(viewer.api, form.values["facility_id"])
+        facility = await service.facility(viewer.api, uuid.UUID(form.values["facility_id"]))
     return render(
         request,
         "referrals/form.html",
@@ -59,9 +59,9 @@ async def referral_form(request: Request) -> Response:
             facility_id = ""
     form = forms.blank(request.query_params.get("soort", ""), facility_id, region)
     if facility_id:
-        facility = await service.facility(viewer.api, facility_id)
+        facility = await service.facility(viewer.api, uuid.UUID(facility_id))
         if facility is not None:
-            form.values["region_code"] = facility["region_code"]
+            form.values["region_code"] = facility.region_code
     return await _form_page(request, viewer, form)
 
 
@@ -86,13 +86,13 @@ async def submit_referral(request: Request) -> Response:
     place_type = reference.place_types().get(form.values["place_type"])
     if form.values["facility_id"] and place_type is not None and place_type.direct_booking:
         try:
-            await service.book(viewer.api, referral["id"], form.values["facility_id"])
+            await service.book(viewer.api, referral.id, uuid.UUID(form.values["facility_id"]))
             notice = "gereserveerd"
         except ApiError as exc:
             if exc.status not in (409, 403, 422):
                 raise
             notice = "plek-regels" if exc.care_rules else "plek-weg"
-    return RedirectResponse(f"/aanmeldingen/{referral['id']}?melding={notice}", status_code=303)
+    return RedirectResponse(f"/aanmeldingen/{referral.id}?melding={notice}", status_code=303)
 
 
 @router.get("/aanmeldingen")
@@ -118,7 +118,7 @@ async def my_referrals(request: Request) -> Response:
 async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
     """One referral: its status live, the place, the advice and the timeline."""
     viewer = require(request, "referrer")
-    referral, timeline = await service.detail(viewer.api, str(referral_id))
+    referral, timeline = await service.detail(viewer.api, referral_id)
     matches = await service.direct_matches(viewer.api, referral)
     return render(
         request,
@@ -128,7 +128,7 @@ async def referral_page(request: Request, referral_id: uuid.UUID) -> Response:
             "referral": referral,
             "timeline": timeline,
             "matches": matches,
-            "cancellable": referral["status"] in cancelling.CANCELLABLE,
+            "cancellable": referral.status in cancelling.CANCELLABLE,
             "live_events": LIVE_REFERRAL_EVENTS,
         },
     )
@@ -141,7 +141,7 @@ async def book_directly(
     """Reserve one of the direct-bookable places for this referral."""
     viewer = require(request, "referrer")
     try:
-        await service.book(viewer.api, str(referral_id), str(uuid.UUID(facility_id)))
+        await service.book(viewer.api, referral_id, uuid.UUID(facility_id))
     except ValueError:
         return RedirectResponse(f"/aanmeldingen/{referral_id}", status_code=303)
     except ApiError as exc:
@@ -168,7 +168,7 @@ async def release(
 async def cancel_page(request: Request, referral_id: uuid.UUID) -> Response:
     """Ask for confirmation and the reason before cancelling."""
     viewer = require(request, "referrer")
-    referral, _ = await service.detail(viewer.api, str(referral_id))
+    referral = await viewer.api.referral(referral_id)
     return cancelling.page(
         request,
         referral,
@@ -190,7 +190,7 @@ async def cancel(
     viewer = require(request, "referrer")
     form = cancelling.parse(reason_code, reason)
     if form.errors:
-        referral, _ = await service.detail(viewer.api, str(referral_id))
+        referral = await viewer.api.referral(referral_id)
         return cancelling.page(
             request,
             referral,
@@ -198,7 +198,7 @@ async def cancel(
             action=f"/aanmeldingen/{referral_id}/annuleren",
             back=f"/aanmeldingen/{referral_id}",
         )
-    await cancelling.cancel(viewer.api, str(referral_id), form)
+    await cancelling.cancel(viewer.api, referral_id, form)
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=geannuleerd", status_code=303)
 
 
@@ -206,5 +206,5 @@ async def cancel(
 async def hand_over(request: Request, referral_id: uuid.UUID) -> Response:
     """Confirm the handover once the patient is placed."""
     viewer = require(request, "referrer")
-    await viewer.api.post(f"/api/v1/referrals/{referral_id}/handover")
+    await viewer.api.hand_over(referral_id)
     return RedirectResponse(f"/aanmeldingen/{referral_id}?melding=overgedragen", status_code=303)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from xml.sax.saxutils import escape
 
 from services.web.core.render import as_datetime, local_zone
 from shared.care_rules import WEEKDAYS
+from shared.contracts.capacity import HistoryPoint
 
 WIDTH, HEIGHT = 360, 170
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 26
@@ -28,10 +28,10 @@ def _nice_max(value: int) -> int:
     return ((value // 1000) + 1) * 1000
 
 
-def draw(title: str, points: list[dict[str, Any]], chart_id: str) -> Chart:
-    """The chart of `points` ({at, available, reporting}); moments without a fresh report
-    are left as gaps (unknown is not zero)."""
-    moments = [(as_datetime(p["at"]), int(p["available"]), int(p["reporting"])) for p in points]
+def draw(title: str, points: list[HistoryPoint], chart_id: str) -> Chart:
+    """The chart of `points`; moments without a fresh report are left as gaps (unknown is
+    not zero)."""
+    moments = [(as_datetime(p.at), p.available, p.reporting) for p in points]
     known = [(at, free) for at, free, reporting in moments if at and reporting > 0]
     top = _nice_max(max((free for _, free in known), default=0))
     start = moments[0][0] if moments and moments[0][0] else None

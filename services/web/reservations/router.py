@@ -64,7 +64,7 @@ async def accept(request: Request, reservation_id: uuid.UUID) -> Response:
     """Accept: the patient is placed and the place counted occupied."""
     viewer = require(request, "provider")
     try:
-        await service.accept(viewer.api, str(reservation_id))
+        await service.accept(viewer.api, reservation_id)
     except ApiError as exc:
         if not _gone(exc):
             raise
@@ -91,7 +91,7 @@ async def decline(
     if errors:
         return await _page(request, viewer, errors=errors, failed=str(reservation_id))
     try:
-        await service.decline(viewer.api, str(reservation_id), reason_code, note.strip() or None)
+        await service.decline(viewer.api, reservation_id, reason_code, note.strip() or None)
     except ApiError as exc:
         if not _gone(exc):
             raise

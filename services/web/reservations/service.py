@@ -3,41 +3,51 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import uuid
+from dataclasses import dataclass
 
-from services.web.core.api import Api, ApiError
+from services.web.core.api import Api, ApiError, DeclineBody
+from shared.contracts.referrals import ReferralOut
+from shared.contracts.reservations import ReservationOut
 
 GONE = "Deze reservering is intussen verlopen of ingetrokken; er is niets gewijzigd."
 
 
-async def incoming(api: Api) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A reservation waiting for the provider's answer, with its referral's care details
+    (None when the referral cannot be read just now)."""
+
+    reservation: ReservationOut
+    referral: ReferralOut | None
+
+
+async def incoming(api: Api) -> tuple[list[Waiting], list[ReservationOut]]:
     """Reservations waiting for an answer (each with its referral's care details), and
     the latest decided ones."""
     waiting_page, recent_page = await asyncio.gather(
-        api.get("/api/v1/reservations", params={"status": "held", "limit": 100}),
-        api.get("/api/v1/reservations", params={"limit": 20}),
+        api.reservations(limit=100, status="held"), api.reservations(limit=20)
     )
-    waiting: list[dict[str, Any]] = sorted(waiting_page["items"], key=lambda r: r["expires_at"])
+    held = sorted(waiting_page.items, key=lambda r: r.expires_at)
 
-    async def referral(reservation: dict[str, Any]) -> dict[str, Any] | None:
+    async def referral(reservation: ReservationOut) -> ReferralOut | None:
         try:
-            found: dict[str, Any] = await api.get(f"/api/v1/referrals/{reservation['referral_id']}")
+            return await api.referral(reservation.referral_id)
         except ApiError:
             return None
-        return found
 
-    referrals = await asyncio.gather(*(referral(r) for r in waiting))
-    waiting = [{**r, "referral": ref} for r, ref in zip(waiting, referrals, strict=True)]
-    recent = [r for r in recent_page["items"] if r["status"] != "held"]
+    referrals = await asyncio.gather(*(referral(r) for r in held))
+    waiting = [Waiting(r, ref) for r, ref in zip(held, referrals, strict=True)]
+    recent = [r for r in recent_page.items if r.status != "held"]
     return waiting, recent
 
 
-async def accept(api: Api, reservation_id: str) -> None:
-    await api.post(f"/api/v1/reservations/{reservation_id}/accept", conflict=GONE)
+async def accept(api: Api, reservation_id: uuid.UUID) -> None:
+    await api.accept(reservation_id, conflict=GONE)
 
 
-async def decline(api: Api, reservation_id: str, reason_code: str, note: str | None) -> None:
-    body: dict[str, Any] = {"reason_code": reason_code}
+async def decline(api: Api, reservation_id: uuid.UUID, reason_code: str, note: str | None) -> None:
+    body = DeclineBody(reason_code=reason_code)
     if note:
         body["note"] = note
-    await api.post(f"/api/v1/reservations/{reservation_id}/decline", body, conflict=GONE)
+    await api.decline(reservation_id, body, conflict=GONE)

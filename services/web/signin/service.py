@@ -19,7 +19,6 @@ import jwt
 
 from services.web.core.api import Api, ApiError
 from services.web.core.pages import principal_of
-from services.web.core.render import as_datetime
 from services.web.core.session import MAX_AGE_SECONDS, Session
 from shared.auth import Principal
 from shared.settings import Settings
@@ -181,7 +180,7 @@ async def open_session(session: Session, api: Api) -> Principal:
     """Ask the APIs who the token (`api`'s) stands for, then start the session with the
     user's organisation (its name for the header, its location for distances)."""
     try:
-        answer = await api.post("/api/v1/session")  # audited as the sign-in
+        answer = await api.sign_in()  # audited as the sign-in
     except ApiError as exc:
         if exc.status != 401:
             raise SignInFailed(exc.message) from exc
@@ -189,16 +188,16 @@ async def open_session(session: Session, api: Api) -> Principal:
     principal = principal_of(answer)
     if not principal.roles:
         raise SignInFailed("Uw account heeft geen rol in Zorgplek. Vraag uw beheerder.")
-    expires_at = as_datetime(answer.get("expires_at"))
+    expires_at = answer.expires_at
     now = int(time.time())
     expires = min(int(expires_at.timestamp()) if expires_at else now + 3600, now + MAX_AGE_SECONDS)
     name, practice = None, None
     if principal.org is not None:
         try:
-            organisation = await api.get(f"/api/v1/organisations/{principal.org}")
-            name = organisation.get("name")
-            if organisation.get("lat") is not None and organisation.get("lon") is not None:
-                practice = (float(organisation["lat"]), float(organisation["lon"]))
+            organisation = await api.organisation(principal.org)
+            name = organisation.name
+            if organisation.lat is not None and organisation.lon is not None:
+                practice = (organisation.lat, organisation.lon)
         except ApiError:
             pass  # the header then shows no organisation; nothing else depends on it
     assert api.token is not None
@@ -219,22 +218,19 @@ class DemoUser:
 async def demo_users(api: Api) -> list[DemoUser]:
     """The demo users, where the APIs offer the development sign-in; else none."""
     try:
-        answer = await api.get("/api/v1/demo/users")
+        answer = await api.demo_users()
     except ApiError:
         return []
-    return [
-        DemoUser(u["sub"], u["name"], u["role"], u.get("organisation_name"))
-        for u in answer["items"]
-    ]
+    return [DemoUser(u.sub, u.name, u.role, u.organisation_name) for u in answer.items]
 
 
 async def demo_token(api: Api, sub: str) -> str:
     """A demo user's token, issued by the APIs (development only)."""
     try:
-        answer = await api.post("/api/v1/demo/sign-in", {"sub": sub})
+        answer = await api.demo_sign_in(sub)
     except ApiError as exc:
         raise SignInFailed("Inloggen als demogebruiker staat hier uit.") from exc
-    return str(answer["token"])
+    return answer.token
 
 
 def safe_target(target: str | None) -> str | None:
