@@ -16,6 +16,7 @@ from shared.errors import Invalid
 from shared.schemas import check_line, check_moment
 
 T = TypeVar("T")
+U = TypeVar("U")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_CURSOR_LENGTH = 2048
@@ -29,6 +30,10 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        """The same page with each item converted, e.g. rows into their answers."""
+        return Page(items=[convert(item) for item in self.items], next_cursor=self.next_cursor)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -74,7 +79,9 @@ def decode_cursor(cursor: str | None, *types: Callable[[str], Any]) -> tuple[Any
 
 
 def page(rows: Sequence[T], limit: int, position: Callable[[T], Sequence[Any]]) -> Page[T]:
-    """A page from `limit + 1` rows: the extra row only tells that there is more."""
+    """A page from `limit + 1` rows: the extra row only tells that there is more, and
+    `position` of the page's last row is where the next page starts (`next_cursor`). Every
+    paged list is made here; `Page.map` turns the rows into their answers."""
     items = list(rows[:limit])
     more = len(rows) > limit and items
     return Page(items=items, next_cursor=encode_cursor(position(items[-1])) if more else None)

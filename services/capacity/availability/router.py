@@ -12,7 +12,7 @@ from shared.care_rules import Screen, Sex
 from shared.clock import Now
 from shared.db import ReadSession
 from shared.errors import Invalid, problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 from shared.schemas import Moment, PlaceTypeCode, RegionCode
 from shared.settings import AppSettings
 
@@ -108,8 +108,8 @@ async def search_availability(
         offset=offset,
         limit=limit + 1,
     )
-    more = len(items) > limit
-    return Page(items=items[:limit], next_cursor=encode_cursor((offset + limit,)) if more else None)
+    # By offset: the search ranks computed rows, so the next page starts `limit` further.
+    return page(items, limit, lambda _: (offset + limit,))
 
 
 @router.get("/summary", response_model=Summary, responses=problem_responses(401, 422))

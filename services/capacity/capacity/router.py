@@ -20,7 +20,7 @@ from shared.clock import Now
 from shared.contracts.capacity import ReportSource
 from shared.db import DbSession
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 from shared.schemas import Moment, PlaceTypeCode
 from shared.settings import AppSettings
 
@@ -154,9 +154,6 @@ async def capacity_history(
         before=before,
         limit=limit + 1,
     )
-    items = [HistoryEntry.model_validate(r) for r in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor((last.observed_at.isoformat(), last.id)) if last else None,
+    return page(rows, limit, lambda row: (row.observed_at.isoformat(), row.id)).map(
+        HistoryEntry.model_validate
     )

@@ -19,7 +19,7 @@ from shared import fhir, reference
 from shared.auth import AnyRole, CurrentPrincipal, authenticated_router
 from shared.db import DbSession, ReadSession
 from shared.fhir import FhirError, Issue
-from shared.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from shared.pagination import MAX_LIMIT, decode_cursor, page
 from shared.settings import AppSettings
 
 router = authenticated_router(prefix=fhir.PREFIX, tags=["fhir"])
@@ -95,10 +95,6 @@ def _place_type(value: str | None, name: str = "place_type") -> str | None:
             name, f"Unknown place type; known: {', '.join(reference.place_types())}."
         )
     return value
-
-
-def _next(rows: int, limit: int, offset: int) -> str | None:
-    return encode_cursor((offset + limit,)) if rows > limit else None
 
 
 @public.get("/metadata", responses=FHIR_RESPONSES)
@@ -187,10 +183,10 @@ async def search_locations(
         near=_near(near),
     )
     rows = await repository.search_locations(session, spec, offset=offset, limit=count + 1)
-    found = [facility for facility, _ in rows[:count]]
-    numbers = await capacity.current_of(session, principal, settings, found)
-    items = [resources.location(f, numbers.get(f.id)) for f in found]
-    return fhir.respond(fhir.searchset(request, items, next_cursor=_next(len(rows), count, offset)))
+    found = page(rows, count, lambda _: (offset + count,)).map(lambda row: row[0])
+    numbers = await capacity.current_of(session, principal, settings, found.items)
+    items = [resources.location(f, numbers.get(f.id)) for f in found.items]
+    return fhir.respond(fhir.searchset(request, items, next_cursor=found.next_cursor))
 
 
 @router.get("/Location/{location_id}", responses=FHIR_RESPONSES)
@@ -226,8 +222,8 @@ async def search_organizations(
         offset=offset,
         limit=count + 1,
     )
-    items = [resources.organization(o) for o in rows[:count]]
-    return fhir.respond(fhir.searchset(request, items, next_cursor=_next(len(rows), count, offset)))
+    found = page(rows, count, lambda _: (offset + count,)).map(resources.organization)
+    return fhir.respond(fhir.searchset(request, found.items, next_cursor=found.next_cursor))
 
 
 @router.get("/Organization/{organization_id}", responses=FHIR_RESPONSES)
@@ -260,5 +256,7 @@ async def search_healthcare_services(
     )
     rows = await repository.search_services(session, spec, offset=offset, limit=count + 1)
     now = datetime.now(UTC)
-    items = [resources.healthcare_service(f, place_type, now) for f, place_type in rows[:count]]
-    return fhir.respond(fhir.searchset(request, items, next_cursor=_next(len(rows), count, offset)))
+    found = page(rows, count, lambda _: (offset + count,)).map(
+        lambda row: resources.healthcare_service(row[0], row[1], now)
+    )
+    return fhir.respond(fhir.searchset(request, found.items, next_cursor=found.next_cursor))

@@ -9,10 +9,11 @@ from services.triage.audit.service import Trail, audited
 from services.triage.queue import service
 from services.triage.queue.schemas import QueueItem
 from services.triage.referrals.schemas import Urgency, check_region, referral_out
+from services.triage.referrals.service import ReferralView
 from shared.auth import CurrentPrincipal, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 
 router = authenticated_router(prefix="/api/v1/queue", tags=["queue"])
 OpenStatus = Literal["submitted", "in_triage", "searching", "reserved"]
@@ -44,21 +45,17 @@ async def queue(
         limit=limit + 1,
     )
     now = datetime.now(UTC)
-    items = []
-    for view in rows[:limit]:
+
+    def item(view: ReferralView) -> QueueItem:
         waiting, left, overdue = service.timing(view, now)
         base = referral_out(view.referral, view.reservation, view.declines)
-        items.append(
-            QueueItem(
-                **base.model_dump(),
-                waiting_seconds=waiting,
-                time_left_seconds=left,
-                overdue=overdue,
-                claimable=service.claimable(view),
-            )
+        return QueueItem(
+            **base.model_dump(),
+            waiting_seconds=waiting,
+            time_left_seconds=left,
+            overdue=overdue,
+            claimable=service.claimable(view),
         )
-    last = rows[limit - 1].referral if len(rows) > limit else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor((last.due_at.isoformat(), last.id)) if last else None,
-    )
+
+    paged = page(rows, limit, lambda view: (view.referral.due_at.isoformat(), view.referral.id))
+    return paged.map(item)

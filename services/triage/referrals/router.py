@@ -25,7 +25,7 @@ from shared.auth import CurrentPrincipal, authenticated_router
 from shared.clock import Now
 from shared.db import DbSession
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 
 router = authenticated_router(prefix="/api/v1/referrals", tags=["referrals"])
 
@@ -92,12 +92,7 @@ async def list_referrals(
         after=after,
         limit=limit + 1,
     )
-    items = [_out(v) for v in rows[:limit]]
-    last = items[-1] if len(rows) > limit else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor((last.created_at.isoformat(), last.id)) if last else None,
-    )
+    return page(rows, limit, lambda v: (v.referral.created_at.isoformat(), v.referral.id)).map(_out)
 
 
 @router.get(

@@ -20,7 +20,7 @@ from services.triage.reservations.schemas import (
 from shared.auth import CurrentPrincipal, authenticated_router
 from shared.db import DbSession
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Limit, Page, decode_cursor, page
 
 router = authenticated_router(prefix="/api/v1", tags=["reservations"])
 
@@ -76,12 +76,8 @@ async def list_reservations(
         after=after,
         limit=limit + 1,
     )
-    items = [reservation_out(r, referral_status) for r, referral_status in rows[:limit]]
-    last = items[-1] if len(rows) > limit else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor((last.created_at.isoformat(), last.id)) if last else None,
-    )
+    paged = page(rows, limit, lambda row: (row[0].created_at.isoformat(), row[0].id))
+    return paged.map(lambda row: reservation_out(*row))
 
 
 @router.get(
