@@ -183,3 +183,27 @@ async def test_matches_say_how_the_numbers_came_in(live_url: str, auth: TokenFac
             typed["id"]: ("page", "handmatig, 3 uur geleden"),
             linked["id"]: ("api", "via koppeling, 1 min geleden"),
         }
+
+
+async def test_who_sent_it_is_for_the_own_organisation_and_the_rap(
+    client: httpx.AsyncClient, auth: TokenFactory, facility: dict[str, Any]
+) -> None:
+    await client.put(
+        f"/api/v1/facilities/{facility['id']}/capacity/ELV_HOOG",
+        json=report_body(source="page"),
+        headers=provider(auth, facility),
+    )
+    readers = {
+        "own provider": (provider(auth, facility), "Test provider"),
+        "triagist": (auth("triagist", regions=["ZK-KENNEMERLAND"]), "Test provider"),
+        "admin": (auth("admin"), "Test provider"),
+        "referrer": (auth("referrer", org=(await create_organisation(client, auth))["id"]), None),
+    }
+    for who, (headers, name) in readers.items():
+        current = await client.get(f"/api/v1/facilities/{facility['id']}/capacity", headers=headers)
+        past = await client.get(
+            f"/api/v1/facilities/{facility['id']}/capacity/ELV_HOOG/history", headers=headers
+        )
+        seen = [(s["source"], s["reported_by"]) for s in current.json()["items"]]
+        seen += [(h["source"], h["reported_by"]) for h in past.json()["items"]]
+        assert seen == [("page", name), ("page", name)], who

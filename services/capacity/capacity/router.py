@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from services.capacity.capacity import batch, service
+from services.capacity.capacity.models import CapacityReport
 from services.capacity.capacity.schemas import (
     BatchIn,
     BatchOut,
@@ -142,9 +143,11 @@ async def capacity_history(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[HistoryEntry]:
-    """Past reports of one place type at one location, newest first."""
+    """Past reports of one place type at one location, newest first, each with its
+    `source`; who sent it (`reported_by`) only for the location's own organisation,
+    triagists and admins."""
     before = decode_cursor(cursor, datetime.fromisoformat, int)
-    rows = await service.history(
+    rows, names = await service.history(
         session,
         principal,
         facility_id,
@@ -154,6 +157,9 @@ async def capacity_history(
         before=before,
         limit=limit + 1,
     )
-    return page(rows, limit, lambda row: (row.observed_at.isoformat(), row.id)).map(
-        HistoryEntry.model_validate
-    )
+
+    def entry(row: CapacityReport) -> HistoryEntry:
+        found = HistoryEntry.model_validate(row)
+        return found if names else found.model_copy(update={"reported_by": None})
+
+    return page(rows, limit, lambda row: (row.observed_at.isoformat(), row.id)).map(entry)

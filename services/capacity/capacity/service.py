@@ -38,8 +38,20 @@ from shared.settings import Settings
 HISTORY_ROLES = ("referrer", "triagist", "admin", "provider")
 
 
+def sees_reporters(principal: Principal, organisation_id: uuid.UUID) -> bool:
+    """Who sent a report is a person's name: for the location's own organisation, and for
+    the RAP's triagists and admins who follow the numbers up; others see how it came in
+    (`source`), not who sent it."""
+    return principal.belongs_to(organisation_id) or principal.has("triagist", "admin")
+
+
 def state_out(
-    state: CapacityState, settings: Settings, *, applied: bool, now: datetime | None = None
+    state: CapacityState,
+    settings: Settings,
+    *,
+    applied: bool,
+    now: datetime | None = None,
+    names: bool = True,
 ) -> CapacityStateOut:
     now = now or datetime.now(UTC)
     return CapacityStateOut(
@@ -58,7 +70,7 @@ def state_out(
         stale_at=stale_at(state.place_type, state.observed_at, settings),
         applied=applied,
         source=cast(ReportSource | None, state.source),
-        reported_by=state.reported_by,
+        reported_by=state.reported_by if names else None,
     )
 
 
@@ -220,8 +232,9 @@ async def history(
     until: datetime | None,
     before: tuple[datetime, int] | None,
     limit: int,
-) -> list[CapacityReport]:
-    """Past reports, newest first: for referrers, triagists, admins and the own provider."""
+) -> tuple[list[CapacityReport], bool]:
+    """Past reports, newest first: for referrers, triagists, admins and the own provider;
+    and whether the caller sees who sent them (`sees_reporters`)."""
     if not principal.has(*HISTORY_ROLES):
         raise Forbidden("Capacity history is not available to this role.")
     facility = await facilities.get(session, facility_id)
@@ -231,9 +244,10 @@ async def history(
         raise NotFound("No such facility.")
     if place_type not in facility.place_types:
         raise NotFound(f"This facility does not offer {place_type}.")
-    return await repository.history(
+    rows = await repository.history(
         session, facility_id, place_type, since=since, until=until, before=before, limit=limit
     )
+    return rows, sees_reporters(principal, facility.organisation_id)
 
 
 NUMBERS_ROLES = ("referrer", "triagist", "admin", "service")
@@ -262,7 +276,8 @@ async def current(
             raise Forbidden("Per-facility capacity is not available to this role.")
         raise NotFound("No such facility.")
     states = await repository.states_of(session, facility_id)
-    return [state_out(state, settings, applied=True, now=now) for state in states]
+    names = sees_reporters(principal, facility.organisation_id)
+    return [state_out(state, settings, applied=True, now=now, names=names) for state in states]
 
 
 async def current_of(
@@ -272,8 +287,11 @@ async def current_of(
     visible = [f.id for f in found if sees_numbers(principal, f.organisation_id)]
     now = datetime.now(UTC)
     numbers: dict[uuid.UUID, list[CapacityStateOut]] = {facility_id: [] for facility_id in visible}
+    named = {f.id for f in found if sees_reporters(principal, f.organisation_id)}
     for state in await repository.states_of_many(session, visible):
-        numbers[state.facility_id].append(state_out(state, settings, applied=True, now=now))
+        numbers[state.facility_id].append(
+            state_out(state, settings, applied=True, now=now, names=state.facility_id in named)
+        )
     return numbers
 
 
