@@ -15,11 +15,11 @@ from pydantic import BaseModel, ValidationError
 from shared.auth import issue_token
 from shared.contracts.capacity import (
     AvailabilityItem,
-    FacilityRecord,
+    FacilityOut,
     HoldEnding,
     HoldIn,
     HoldOut,
-    OrganisationRecord,
+    OrganisationOut,
     TrackRecord,
 )
 from shared.errors import Unavailable
@@ -172,14 +172,14 @@ class CapacityClient:
                 break
         return items
 
-    async def facility(self, facility_id: uuid.UUID) -> FacilityRecord | None:
+    async def facility(self, facility_id: uuid.UUID) -> FacilityOut | None:
         """One facility, or None when capacity does not know it."""
         response = await self._call("GET", f"/api/v1/facilities/{facility_id}")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise CapacityUnavailable(f"facility answered {response.status_code}")
-        return _parse(FacilityRecord, response, "facility")
+        return _parse(FacilityOut, response, "facility")
 
     async def records(self, facility_ids: list[uuid.UUID]) -> dict[uuid.UUID, TrackRecord]:
         """The track records of these locations (unknown ones left out), a hundred a call."""
@@ -206,21 +206,21 @@ class CapacityClient:
             response = await self._call("GET", "/api/v1/organisations", params=params)
             if response.status_code != 200:
                 raise CapacityUnavailable(f"organisations answered {response.status_code}")
-            page = _parse(Page[OrganisationRecord], response, "organisations")
+            page = _parse(Page[OrganisationOut], response, "organisations")
             found.update(o.id for o in page.items)
             cursor = page.next_cursor
             if not cursor:
                 break
         return frozenset(found)
 
-    async def organisation(self, organisation_id: uuid.UUID) -> OrganisationRecord | None:
+    async def organisation(self, organisation_id: uuid.UUID) -> OrganisationOut | None:
         """One organisation (its location is the default starting point of matching)."""
         response = await self._call("GET", f"/api/v1/organisations/{organisation_id}")
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise CapacityUnavailable(f"organisation answered {response.status_code}")
-        return _parse(OrganisationRecord, response, "organisation")
+        return _parse(OrganisationOut, response, "organisation")
 
     async def hold(
         self,

@@ -1,6 +1,6 @@
 """The capacity service's side of its seams: availability search, the regional picture,
 holds, a location's capacity and track record, and facilities and organisations as capacity
-answers them (in full, and the part other services read)."""
+answers them — the same models for the service that answers and the ones that read."""
 
 from __future__ import annotations
 
@@ -130,34 +130,6 @@ class HoldOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None
-
-
-class FacilityRecord(BaseModel):
-    """What other services read of `GET /api/v1/facilities/{id}` (the answer has more)."""
-
-    id: uuid.UUID
-    name: str
-    organisation_id: uuid.UUID
-    region_code: str
-    admission_hours: str
-    features: list[str]
-    city: str
-    postcode: str
-    street: str | None = None
-    house_number: str | None = None
-    phone: str | None = None
-    contact_note: str | None = None
-
-
-class OrganisationRecord(BaseModel):
-    """What other services read of `GET /api/v1/organisations/{id}` (the answer has more):
-    its location is where matching measures distance from by default."""
-
-    id: uuid.UUID
-    name: str
-    lat: float | None
-    lon: float | None
-    phone: str | None = None
 
 
 class TrackRecord(BaseModel):

@@ -19,14 +19,19 @@ import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
-from pydantic import BaseModel
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
 from services.capacity.availability import schemas as availability
+from services.capacity.facilities.router import router as facilities_router
 from services.capacity.facilities.schemas import FacilityOut
 from services.capacity.holds import schemas as holds
+from services.capacity.organisations.router import router as organisations_router
 from services.capacity.organisations.schemas import OrganisationOut
+from services.triage.capacity_client import CapacityClient
 from services.triage.matching import schemas as matching
 from shared import outbox
 from shared.contracts import capacity, events
@@ -180,19 +185,27 @@ def test_each_wire_model_is_defined_once() -> None:
     assert not hasattr(matching, "FacilitySummary")
 
 
-def _fields(model: type[BaseModel]) -> dict[str, object]:
-    return {name: field.annotation for name, field in model.model_fields.items()}
+def _answer_of(router: APIRouter, path: str) -> object:
+    routes = [r for r in router.routes if isinstance(r, APIRoute) and r.path == path]
+    [route] = [r for r in routes if "GET" in (r.methods or set())]
+    return route.response_model
 
 
-def test_what_triage_reads_of_a_facility_and_an_organisation_is_in_the_answer() -> None:
-    """`FacilityRecord` and `OrganisationRecord` are the part of capacity's answers that
-    other services read: every field, with its type, is in the answer."""
-    for part, whole in (
-        (capacity.FacilityRecord, FacilityOut),
-        (capacity.OrganisationRecord, OrganisationOut),
-    ):
-        fields = _fields(whole)
-        assert {name: fields.get(name) for name in _fields(part)} == _fields(part), part
+def test_what_triage_reads_of_a_facility_and_an_organisation_is_the_answer_itself() -> None:
+    """Capacity answers a facility and an organisation with the contract's models and triage
+    parses them into the same ones: no partial copy whose fields could drift apart."""
+    assert FacilityOut is capacity.FacilityOut
+    assert OrganisationOut is capacity.OrganisationOut
+    assert _answer_of(facilities_router, "/api/v1/facilities/{facility_id}") is FacilityOut
+    assert (
+        _answer_of(organisations_router, "/api/v1/organisations/{organisation_id}")
+        is OrganisationOut
+    )
+    reads = get_type_hints(CapacityClient.facility)["return"]
+    assert reads == FacilityOut | None
+    assert get_type_hints(CapacityClient.organisation)["return"] == OrganisationOut | None
+    assert not hasattr(capacity, "FacilityRecord")
+    assert not hasattr(capacity, "OrganisationRecord")
 
 
 def test_event_data_and_audience_keep_their_wire_form() -> None:

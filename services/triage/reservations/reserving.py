@@ -37,7 +37,7 @@ from services.triage.reservations.schemas import ReservationIn, reservation_out
 from shared import reference
 from shared.auth import Principal, ensure_role
 from shared.care_rules import Screen
-from shared.contracts.capacity import FacilityRecord, HoldOut, OrganisationRecord
+from shared.contracts.capacity import FacilityOut, HoldOut, OrganisationOut
 from shared.contracts.events import RESERVATION_HELD
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
@@ -57,11 +57,11 @@ class HeldPlace:
     reservation_id: uuid.UUID
     referral_id: uuid.UUID
     hold: HoldOut
-    facility: FacilityRecord
+    facility: FacilityOut
     place_type: str
     expires_at: datetime
     path: list[str]  # the referral's steps to `reserved`
-    reserved_by: OrganisationRecord | None = None  # the caller's organisation
+    reserved_by: OrganisationOut | None = None  # the caller's organisation
 
 
 async def reserve(
@@ -175,7 +175,7 @@ async def hold_place(
     )
 
 
-def ensure_eligible(referral: Referral, facility: FacilityRecord, now: datetime) -> None:
+def ensure_eligible(referral: Referral, facility: FacilityOut, now: datetime) -> None:
     """409 when the care rules refuse this location for the referral's patient, with a
     `detail` in Dutch that says why — from when it admits, whom it admits."""
     verdict = Screen(now=now, sex=referral.patient_sex, due_at=referral.due_at).assess(
