@@ -294,3 +294,14 @@ class RegionalHistory(BaseModel):
     until: datetime
     step_seconds: int
     items: list[HistorySeries]
+
+
+class Compliance(BaseModel):
+    """`GET /api/v1/compliance`: every location of a region with its track record."""
+
+    regions: list[str] = Field(description="The regions covered (a ROAZ with its zorgkantoren).")
+    days: int = Field(description="The window of every record: the last this many days.")
+    items: list[TrackRecord] = Field(
+        description="Every location with its record, worst first: overdue now, then the "
+        "most `no_capacity` declines and expiries, then the least fresh."
+    )

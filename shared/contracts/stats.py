@@ -14,7 +14,7 @@ class PlacementTimes(BaseModel):
 
 
 class UnmetGroup(BaseModel):
-    region_code: str
+    region_code: str | None = Field(description="Null: every region of the answer together.")
     place_type: str
     referrals: int = Field(description="Referrals of this region and place type in the window.")
     unmet: int = Field(description="Of those, unmet demand.")
@@ -37,6 +37,9 @@ class UnmetDemand(BaseModel):
     )
     reasons: dict[str, int]
     groups: list[UnmetGroup] = Field(description="Per region and place type.")
+    place_types: list[UnmetGroup] = Field(
+        description="Per place type over every region of the answer (region_code null)."
+    )
 
 
 class WrongBedGroup(BaseModel):

@@ -99,14 +99,14 @@ async def of_facilities(
     return await records(session, located, now, settings)
 
 
-def worst_first(record: TrackRecord) -> tuple[bool, float, int, int, str]:
-    """The order of the compliance overview: overdue now first, then the least fresh, then
-    the most `no_capacity` declines and expiries."""
+def worst_first(record: TrackRecord) -> tuple[bool, int, float, str]:
+    """The order of the compliance overview: overdue now first, then the most reservations
+    whose place was not there (`no_capacity`) or that went unanswered, then the least
+    fresh."""
     return (
         not record.overdue_now,
+        -(record.declined_no_capacity + record.expired),
         record.fresh_share if record.fresh_share is not None else 1.0,
-        -record.declined_no_capacity,
-        -record.expired,
         record.facility_name,
     )
 

@@ -75,11 +75,11 @@ async def unmet_demand(
     start: datetime,
     end: datetime,
     *,
-    grouped: bool,
+    by: Collection[str] = (),
 ) -> list[Any]:
     """Of referrals submitted in the window: how many, how many unmet by reason (as of
-    `end`), and the median wait of the unmet in seconds — per region and place type when
-    `grouped`, else one row for all."""
+    `end`), and the median wait of the unmet in seconds — grouped `by` the referral's
+    `region_code` and/or `place_type` (none: one row for all)."""
     reason = unmet.unmet_reason(end)
     is_unmet = reason.is_not(None)
     columns = [
@@ -91,9 +91,9 @@ async def unmet_demand(
         .filter(is_unmet)
         .label("median_wait"),
     ]
-    keys = [Referral.region_code, Referral.place_type] if grouped else []
+    keys = [getattr(Referral, key) for key in by]
     query = select(*keys, *columns).where(_cohort(regions, start, end))
-    if grouped:
+    if keys:
         query = query.group_by(*keys).order_by(*keys)
     return list((await session.execute(query)).all())
 

@@ -115,25 +115,30 @@ async def unmet_demand(
 ) -> UnmetDemand:
     """Unmet demand of the referrals submitted between `start` and `end`, in all and per
     region and place type."""
-    (total,) = await repository.unmet_demand(session, regions, start, end, grouped=False)
-    groups = await repository.unmet_demand(session, regions, start, end, grouped=True)
+    (total,) = await repository.unmet_demand(session, regions, start, end)
+    groups = await repository.unmet_demand(
+        session, regions, start, end, by=("region_code", "place_type")
+    )
+    place_types = await repository.unmet_demand(session, regions, start, end, by=("place_type",))
     return UnmetDemand(
         unmet=total.unmet,
         share=_share(total.unmet, total.referrals),
         median_wait_seconds=_round(total.median_wait),
         reasons=_reasons(total),
-        groups=[
-            UnmetGroup(
-                region_code=row.region_code,
-                place_type=row.place_type,
-                referrals=row.referrals,
-                unmet=row.unmet,
-                share=_share(row.unmet, row.referrals),
-                median_wait_seconds=_round(row.median_wait),
-                reasons=_reasons(row),
-            )
-            for row in groups
-        ],
+        groups=[_unmet_group(row, row.region_code) for row in groups],
+        place_types=[_unmet_group(row, None) for row in place_types],
+    )
+
+
+def _unmet_group(row: Any, region_code: str | None) -> UnmetGroup:
+    return UnmetGroup(
+        region_code=region_code,
+        place_type=row.place_type,
+        referrals=row.referrals,
+        unmet=row.unmet,
+        share=_share(row.unmet, row.referrals),
+        median_wait_seconds=_round(row.median_wait),
+        reasons=_reasons(row),
     )
 
 

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, NotRequired, TypedDict, TypeVar
 
 import httpx
@@ -19,11 +20,13 @@ from services.web.core.messages import field_message, status_message
 from shared.contracts.capacity import (
     AvailabilityItem,
     CapacityStateOut,
+    Compliance,
     ConfirmOut,
     FacilityOut,
     OrganisationOut,
     RegionalHistory,
     Summary,
+    TrackRecord,
 )
 from shared.contracts.matching import Matches
 from shared.contracts.referrals import Colleagues, QueueItem, ReferralOut, Timeline
@@ -189,6 +192,8 @@ REPORT_CAPACITY = Endpoint(
 CONFIRM_CAPACITY = Endpoint(
     "POST", "/api/v1/facilities/{facility_id}/capacity/confirm", ConfirmBody, answer=ConfirmOut
 )
+TRACK_RECORD = Endpoint("GET", "/api/v1/facilities/{facility_id}/record", answer=TrackRecord)
+COMPLIANCE = Endpoint("GET", "/api/v1/compliance", answer=Compliance)
 AVAILABILITY = Endpoint("GET", "/api/v1/availability", answer=Page[AvailabilityItem])
 AVAILABILITY_SUMMARY = Endpoint("GET", "/api/v1/availability/summary", answer=Summary)
 AVAILABILITY_HISTORY = Endpoint("GET", "/api/v1/availability/history", answer=RegionalHistory)
@@ -336,6 +341,14 @@ class Api:
         body = ConfirmBody(seen=seen)
         return await self._call(CONFIRM_CAPACITY, ids={"facility_id": facility_id}, body=body)
 
+    async def track_record(self, facility_id: uuid.UUID) -> TrackRecord:
+        """A location's track record over the last 30 days."""
+        return await self._call(TRACK_RECORD, ids={"facility_id": facility_id})
+
+    async def compliance(self, region: str | None) -> Compliance:
+        """Every location of the region (all the caller's without one) with its record."""
+        return await self._call(COMPLIANCE, params=_region(region))
+
     async def availability(self, params: Query) -> Page[AvailabilityItem]:
         """The availability search; `params` are its query parameters."""
         return await self._call(AVAILABILITY, params=params)
@@ -443,9 +456,11 @@ class Api:
         ids = {"reservation_id": reservation_id}
         return await self._call(RELEASE, ids=ids, conflict=conflict)
 
-    async def stats(self, region: str | None) -> Stats:
-        """The key figures of the region (all the caller's without one)."""
-        return await self._call(STATS, params=_region(region))
+    async def stats(self, region: str | None, since: datetime | None = None) -> Stats:
+        """The key figures of the region (all the caller's without one), from `since`
+        (default: the last 30 days)."""
+        params = {**_region(region), **({"from": since.isoformat()} if since else {})}
+        return await self._call(STATS, params=params)
 
 
 def _region(region: str | None) -> Query:

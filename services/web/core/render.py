@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from services.web.core import messages
+from services.web.core import messages, records
 from services.web.core.session import CSRF_FIELD
 from shared import care_rules
 from shared import phone as phones
@@ -175,6 +175,8 @@ def environment() -> Environment:
         admission=lambda code: messages.ADMISSION_HOURS.get(code, code),
         decline_reason=lambda code: messages.DECLINE_REASONS.get(code, code),
         cancel_reason=lambda code: messages.CANCEL_REASONS.get(code, code),
+        record_words=records.record_words,
+        percent=records.percent,
     )
     env.globals.update(csrf_field=CSRF_FIELD, action_label=messages.action_label)
     return env

@@ -1,4 +1,5 @@
-"""Mijn locaties: the provider's locations with the current numbers of each place type."""
+"""Mijn locaties: the provider's locations with the current numbers of each place type and
+their track record."""
 
 from __future__ import annotations
 
@@ -7,22 +8,26 @@ import uuid
 from dataclasses import dataclass
 
 from services.web.core.api import Api, CapacityBody, ContactBody
-from shared.contracts.capacity import CapacityStateOut, FacilityOut
+from shared.contracts.capacity import CapacityStateOut, FacilityOut, TrackRecord
 
 
 @dataclass(frozen=True, slots=True)
 class Location:
     facility: FacilityOut
     states: dict[str, CapacityStateOut]  # by place type; absent when never reported
+    record: TrackRecord  # the last 30 days
 
 
 async def locations(api: Api, organisation_id: uuid.UUID) -> list[Location]:
-    """Every location of the organisation, each with its current numbers."""
+    """Every location of the organisation, each with its current numbers and its record."""
     page = await api.facilities(organisation_id, limit=500)
-    states = await asyncio.gather(*(api.capacity(f.id) for f in page.items))
+    states, records = await asyncio.gather(
+        asyncio.gather(*(api.capacity(f.id) for f in page.items)),
+        asyncio.gather(*(api.track_record(f.id) for f in page.items)),
+    )
     return [
-        Location(facility, {s.place_type: s for s in state.items})
-        for facility, state in zip(page.items, states, strict=True)
+        Location(facility, {s.place_type: s for s in state.items}, record)
+        for facility, state, record in zip(page.items, states, records, strict=True)
     ]
 
 

@@ -1,4 +1,5 @@
-"""Regio: free, staffed and stale per region and place type, 7 days of history, KPIs."""
+"""Regio: free, staffed, stale and the forecast per region and place type, 7 days of
+history, KPIs, unmet demand, verkeerde beddagen and the locations' track records."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ async def region_page(request: Request) -> Response:
     elif chosen and chosen not in reference.regions():
         error, chosen = "Kies een regio uit de lijst.", ""
     picture = await service.picture(viewer.api, chosen or None, with_stats=True)
+    order = request.query_params.get("sorteer", "slechtst")
+    if order not in service.ORDERS:
+        order = "slechtst"
     return render(
         request,
         "region/region.html",
@@ -32,6 +36,12 @@ async def region_page(request: Request) -> Response:
             "region_error": error,
             "picture": picture,
             "kpis": service.kpi_rows(picture.stats),
+            "unmet": service.unmet_rows(picture),
+            "beds": service.bed_rows(picture.stats),
+            "records": service.sort_records(picture.compliance, order),
+            "order": order,
+            "orders": service.ORDERS,
+            "duration": service.duration,
             "regions": [r for r in reference.regions().values() if r.kind != "subregion"],
         },
     )

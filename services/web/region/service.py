@@ -1,15 +1,21 @@
-"""Regio: the regional picture now, its last 7 days, and the KPIs."""
+"""Regio: the regional picture now with the forecast, its last 7 days, the KPIs, unmet
+demand and verkeerde beddagen per place type, and every location's track record."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from services.web.core.api import Api, ApiError
 from services.web.core.messages import DECLINE_REASONS, REFERRAL_STATUS, place_type_name
 from services.web.region.chart import Chart, draw
-from shared.contracts.capacity import SummaryItem
-from shared.contracts.stats import Stats
+from shared.contracts.capacity import SummaryItem, TrackRecord
+from shared.contracts.stats import Stats, UnmetGroup
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -20,6 +26,8 @@ class Totals:
     staffed: int = 0
     stale: int = 0
     facilities: int = 0
+    expected_available_24h: int = 0  # the forecast: "verwacht morgen vrij"
+    forecasting: int = 0  # locations that gave one
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +37,9 @@ class RegionPicture:
     charts: list[tuple[str, Chart]]
     stats: Stats | None
     stats_error: str | None
+    week: Stats | None = None  # the KPIs of the last 7 days
+    compliance: list[TrackRecord] = field(default_factory=list)
+    compliance_error: str | None = None
 
 
 def _totals(items: list[SummaryItem]) -> dict[str, Totals]:
@@ -39,7 +50,21 @@ def _totals(items: list[SummaryItem]) -> dict[str, Totals]:
         row.staffed += item.staffed
         row.stale += item.stale
         row.facilities += item.facilities
+        row.expected_available_24h += item.expected_available_24h
+        row.forecasting += item.forecasting
     return dict(sorted(totals.items()))
+
+
+async def _answer(call: Awaitable[T]) -> tuple[T | None, str | None]:
+    """An API answer, or None with the reason in Dutch."""
+    try:
+        return await call, None
+    except ApiError as exc:
+        if exc.status == 404:
+            return None, "Deze cijfers zijn op deze server (nog) niet beschikbaar."
+        if exc.status == 422:
+            return None, "Kies een regio om de locaties te zien."
+        return None, exc.message
 
 
 async def picture(api: Api, region: str | None, with_stats: bool) -> RegionPicture:
@@ -55,8 +80,24 @@ async def picture(api: Api, region: str | None, with_stats: bool) -> RegionPictu
                 return None, "De kengetallen zijn op deze server (nog) niet beschikbaar."
             return None, exc.message
 
-    summary, history, (kpis, kpi_error) = await asyncio.gather(
-        api.availability_summary(region), api.availability_history(region, days=7), stats()
+    async def week() -> Stats | None:
+        if not with_stats:
+            return None
+        since = datetime.now(UTC) - timedelta(days=7)
+        return (await _answer(api.stats(region, since)))[0]
+
+    async def compliance() -> tuple[list[TrackRecord], str | None]:
+        if not with_stats:
+            return [], None
+        answer, error = await _answer(api.compliance(region))
+        return (answer.items if answer else []), error
+
+    summary, history, (kpis, kpi_error), last_week, (records, records_error) = await asyncio.gather(
+        api.availability_summary(region),
+        api.availability_history(region, days=7),
+        stats(),
+        week(),
+        compliance(),
     )
     charts = [
         (
@@ -69,10 +110,19 @@ async def picture(api: Api, region: str | None, with_stats: bool) -> RegionPictu
         )
         for series in history.items
     ]
-    return RegionPicture(summary.items, _totals(summary.items), charts, kpis, kpi_error)
+    return RegionPicture(
+        summary.items,
+        _totals(summary.items),
+        charts,
+        kpis,
+        kpi_error,
+        last_week,
+        records,
+        records_error,
+    )
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     minutes = int(round(seconds / 60))
@@ -90,8 +140,8 @@ def kpi_rows(stats: Stats | None) -> list[tuple[str, str]]:
         if stats.counts.get(status):
             rows.append((f"Nu {label}", str(stats.counts[status])))
     placement = stats.time_to_placement_seconds
-    rows.append(("Mediane tijd tot plaatsing", _duration(placement.median)))
-    rows.append(("90% geplaatst binnen", _duration(placement.p90)))
+    rows.append(("Mediane tijd tot plaatsing", duration(placement.median)))
+    rows.append(("90% geplaatst binnen", duration(placement.p90)))
     share = stats.share_placed_in_own_region
     rows.append(("Geplaatst in eigen regio", "–" if share is None else f"{share * 100:.0f}%"))
     rows.append(("Verlopen reserveringen", str(stats.expired_holds)))
@@ -101,3 +151,60 @@ def kpi_rows(stats: Stats | None) -> list[tuple[str, str]]:
         if count:
             rows.append((f"Afgewezen: {DECLINE_REASONS.get(reason, reason)}", str(count)))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class UnmetRow:
+    """One place type's unmet demand of the last 7 and of the last 30 days."""
+
+    place_type: str
+    week: UnmetGroup | None
+    month: UnmetGroup | None
+
+
+def unmet_rows(picture: RegionPicture) -> list[UnmetRow]:
+    """Per place type: the unmet demand of the last 7 and of the last 30 days."""
+    week = {g.place_type: g for g in picture.week.unmet_demand.place_types} if picture.week else {}
+    month = (
+        {g.place_type: g for g in picture.stats.unmet_demand.place_types} if picture.stats else {}
+    )
+    return [UnmetRow(code, week.get(code), month.get(code)) for code in sorted({*week, *month})]
+
+
+@dataclass(slots=True)
+class BedRow:
+    """One place type's verkeerde beddagen of the last 30 days and the patients waiting."""
+
+    place_type: str
+    days: float = 0.0
+    waiting_now: int = 0
+
+
+def bed_rows(stats: Stats | None) -> list[BedRow]:
+    """Per place type over the chosen regions: verkeerde beddagen and patients waiting."""
+    rows: dict[str, BedRow] = {}
+    for group in stats.wrong_bed_days.groups if stats and stats.wrong_bed_days else []:
+        row = rows.setdefault(group.place_type, BedRow(group.place_type))
+        row.days += group.days
+        row.waiting_now += group.waiting_now
+    return [rows[code] for code in sorted(rows)]
+
+
+# The orders of the track record table, by their query value; the API's own is worst first.
+ORDERS = {
+    "slechtst": "slechtst eerst",
+    "actueel": "minst actueel eerst",
+    "geen-plek": "vaakst toch geen plek",
+    "naam": "op naam",
+}
+
+
+def sort_records(items: list[TrackRecord], order: str) -> list[TrackRecord]:
+    """The compliance overview in the order asked (one of `ORDERS`)."""
+    if order == "actueel":
+        return sorted(items, key=lambda r: (r.fresh_share is None, r.fresh_share or 0.0))
+    if order == "geen-plek":
+        return sorted(items, key=lambda r: -r.declined_no_capacity)
+    if order == "naam":
+        return sorted(items, key=lambda r: r.facility_name.lower())
+    return items
