@@ -283,10 +283,10 @@ def ensure_role(
     api_key_scope: str = "",
     any_api_key: bool = False,
 ) -> None:
-    """The one role rule: 403 unless the caller has one of `roles`. An API key (a provider
-    system acting for its organisation) passes by its role alone with `any_api_key`, with
-    `api_key_scope` only when it holds that scope, and otherwise not at all: the action is
-    for people, with a personal token."""
+    """The one role rule (docs/architecture.md#roles): 403 unless the caller has one of
+    `roles`. An API key (a provider system acting for its organisation) passes by its role
+    alone with `any_api_key`, with `api_key_scope` only when it holds that scope, and
+    otherwise not at all: the action is for people, with a personal token."""
     if not principal.has(*roles):
         raise Forbidden(f"Only a {' or '.join(roles)} may {doing}.")
     if principal.via != "api_key" or any_api_key:

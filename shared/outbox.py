@@ -1,5 +1,7 @@
 """The transactional outbox: an event is written in the same transaction as the change it
-describes, so it exists if and only if that change committed."""
+describes, so it exists if and only if that change committed. Which event types exist, and
+the shapes of their data and audience, is registered here by the contracts that declare
+them (docs/architecture.md#events-and-the-outbox)."""
 
 from __future__ import annotations
 

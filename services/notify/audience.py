@@ -44,9 +44,9 @@ class Viewer:
 
 
 def may_see(viewer: Viewer, audience: Audience) -> bool:
-    """Capacity events (public) go to every professional; referral and reservation events
-    to members of a listed organisation, and to triagists whose regions cover a listed
-    region."""
+    """The rule of docs/api.md#who-sees-which-event: a public audience (capacity events)
+    is every professional; otherwise members of a listed organisation, and triagists
+    whose regions cover a listed region."""
     if viewer.roles.isdisjoint(PROFESSIONAL_ROLES):
         return False
     if isinstance(audience, PublicAudience):

@@ -1,4 +1,5 @@
-"""Capacity reports: the rules of API.md for one report; history and the current numbers."""
+"""Capacity reports: the rules of docs/api.md#capacity-reports for one report; history and
+the current numbers."""
 
 from __future__ import annotations
 
