@@ -112,6 +112,11 @@ def registered(name: str) -> EventType[Any, Any] | None:
     return _registered.get(name)
 
 
+def event_types() -> frozenset[str]:
+    """The names of every event type registered so far."""
+    return frozenset(_registered)
+
+
 async def publish(session: AsyncSession, event: Event) -> None:
     """Write `event` into the caller's transaction; it is sent only if that commits."""
     if event.type not in _registered:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
 
-from shared.outbox import EventType, register
+from shared.outbox import event_types, register, registered
 
 # Times in event data are written as Python writes them (`2026-03-01T09:30:00+00:00`), as
 # they always were; subscribers parse them as ISO 8601.
@@ -147,24 +147,8 @@ RESERVATION_DECLINED = register("reservation.declined", ReservationData, Members
 RESERVATION_EXPIRED = register("reservation.expired", ReservationData, MembersAudience)
 RESERVATION_RELEASED = register("reservation.released", ReservationData, MembersAudience)
 
-CAPACITY_EVENTS = (CAPACITY_UPDATED, CAPACITY_AVAILABLE, CAPACITY_STALE)
-RESERVATION_EVENTS = (
-    RESERVATION_HELD,
-    RESERVATION_ACCEPTED,
-    RESERVATION_DECLINED,
-    RESERVATION_EXPIRED,
-    RESERVATION_RELEASED,
-)
-ALL: tuple[EventType[Any, Any], ...] = (
-    *CAPACITY_EVENTS,
-    CAPACITY_DUE,
-    REFERRAL_CREATED,
-    REFERRAL_STATUS_CHANGED,
-    *RESERVATION_EVENTS,
-)
-# What a subscription may ask for: every event type notify can deliver.
-EVENT_TYPES = frozenset(event_type.name for event_type in ALL)
-_BY_NAME = {event_type.name: event_type for event_type in ALL}
+# What a subscription may ask for: every event type notify can deliver, all registered above.
+EVENT_TYPES = event_types()
 
 
 def read_audience(raw: Mapping[str, Any]) -> Audience:
@@ -176,9 +160,9 @@ def read_audience(raw: Mapping[str, Any]) -> Audience:
 
 
 def read_data(event_type: str, raw: Mapping[str, Any]) -> EventData | None:
-    """An outbox row's data as its type's model; None for a type not listed here or data
+    """An outbox row's data as its type's model; None for a type nobody registered or data
     that does not read as its model (then it carries nothing a filter looks at)."""
-    known = _BY_NAME.get(event_type)
+    known = registered(event_type)
     if known is None:
         return None
     try:
