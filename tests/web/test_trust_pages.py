@@ -126,3 +126,26 @@ async def test_regio_tables_in_the_browser(
     await expect(row.locator('[data-label="Toch geen plek"]')).to_have_text("1")
     await page.screenshot(path=screenshots / "regio-betrouwbaarheid.png", full_page=True)
     tab.assert_no_console_errors()
+
+
+async def test_advice_without_a_place_counts_as_unmet_demand(
+    web: httpx.AsyncClient,
+    session_cookie: SessionCookie,
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    live_url: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        people = await actors(api, auth)
+        ref = await submit(api, people.referrer, place_type="GRZ")
+        await claim(api, ref["id"], people.triagist)
+    sign_in(web, session_cookie("triagist", regions=[KENNEMERLAND], sub=people.triagist_sub))
+    own = await web.get(f"/wachtrij/{ref['id']}")
+    assert 'name="no_place" value="1"' in own.text
+    advised = await web.post(
+        f"/wachtrij/{ref['id']}/advies",
+        data={"csrf": csrf_of(own.text), "advice": "Thuiszorg opschalen.", "no_place": "1"},
+    )
+    assert advised.headers["location"].endswith("?melding=advies")
+    stats = await client.get("/api/v1/stats", headers=people.triagist)
+    assert stats.json()["unmet_demand"]["reasons"]["no_place"] == 1

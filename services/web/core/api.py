@@ -126,6 +126,7 @@ class CancelBody(TypedDict):
 
 class AdviceBody(TypedDict):
     advice: str
+    advice_reason: NotRequired[str]
 
 
 class AssignBody(TypedDict):
@@ -418,8 +419,13 @@ class Api:
         body = AssignBody(assignee=assignee)
         return await self._call(ASSIGN, ids={"referral_id": referral_id}, body=body)
 
-    async def advise(self, referral_id: uuid.UUID, advice: str) -> ReferralOut:
+    async def advise(
+        self, referral_id: uuid.UUID, advice: str, reason: str | None = None
+    ) -> ReferralOut:
+        """Close the referral with advice; `reason` `no_place`: nothing suitable was free."""
         body = AdviceBody(advice=advice)
+        if reason:
+            body["advice_reason"] = reason
         return await self._call(ADVISE, ids={"referral_id": referral_id}, body=body)
 
     async def hand_over(self, referral_id: uuid.UUID) -> ReferralOut:

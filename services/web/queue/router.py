@@ -108,13 +108,17 @@ async def reserve(
 
 @router.post("/wachtrij/{referral_id}/advies")
 async def advise(
-    request: Request, referral_id: uuid.UUID, advice: Annotated[str, Form()] = ""
+    request: Request,
+    referral_id: uuid.UUID,
+    advice: Annotated[str, Form()] = "",
+    no_place: Annotated[str, Form()] = "",
 ) -> Response:
-    """Give advice instead of a place: the referral closes, the referrer keeps the case."""
+    """Give advice instead of a place: the referral closes, the referrer keeps the case.
+    Ticked "geen passende plek gevonden", it counts as unmet demand."""
     viewer = require(request, "triagist")
     if not advice.strip():
         return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies-leeg", status_code=303)
-    await viewer.api.advise(referral_id, advice.strip())
+    await viewer.api.advise(referral_id, advice.strip(), "no_place" if no_place else None)
     return RedirectResponse(f"/wachtrij/{referral_id}?melding=advies", status_code=303)
 
 
