@@ -288,12 +288,21 @@ def ensure_role(
     alone with `any_api_key`, with `api_key_scope` only when it holds that scope, and
     otherwise not at all: the action is for people, with a personal token."""
     if not principal.has(*roles):
-        raise Forbidden(f"Only a {' or '.join(roles)} may {doing}.")
+        raise Forbidden(f"Only {_someone(roles)} may {doing}.")
     if principal.via != "api_key" or any_api_key:
         return
     if not (api_key_scope and principal.allows(api_key_scope)):
         needed = f"the scope '{api_key_scope}'" if api_key_scope else "a personal token"
         raise Forbidden(f"To {doing} with an API key needs {needed}.")
+
+
+def _someone(roles: tuple[str, ...]) -> str:
+    """Who has one of `roles`, in words: "a triagist or referrer", "an admin"."""
+    if len(roles) > 2:
+        return f"a caller with one of the roles {', '.join(roles)}"
+    first = roles[0] if roles else "caller"
+    article = "an" if first[:1] in "aeiou" else "a"
+    return f"{article} {' or '.join(roles) or first}"
 
 
 def role_required(*roles: str, doing: str) -> Any:

@@ -60,3 +60,20 @@ def test_the_role_rule(row: str) -> None:
         return
     with pytest.raises(Forbidden, match=refusal):
         ensure_role(principal, "triagist", "referrer", doing="reserve places", **options)
+
+
+@pytest.mark.parametrize(
+    ("roles", "said"),
+    [
+        (("admin",), "Only an admin may do this."),
+        (("provider",), "Only a provider may do this."),
+        (
+            ("referrer", "triagist", "provider"),
+            "Only a caller with one of the roles referrer, triagist, provider may do this.",
+        ),
+    ],
+)
+def test_a_refusal_says_who_may(roles: tuple[str, ...], said: str) -> None:
+    with pytest.raises(Forbidden) as refused:
+        ensure_role(caller("viewer"), *roles, doing="do this")
+    assert refused.value.detail == said
