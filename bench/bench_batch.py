@@ -22,7 +22,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.bench_capacity import SECRET, wait_ready
+from bench.stack import SECRET, wait_ready
 from shared.auth import issue_token
 from shared.db import plain_url
 from shared.settings import Settings
@@ -126,8 +126,8 @@ async def measure(database: str, chunk: int, organisation: uuid.UUID, body: byte
     token = issue_token(settings, sub="ecd", name="ECD", roles=["provider"], org=organisation)
     headers = {"Authorization": f"Bearer {token}", "content-type": "text/csv"}
     try:
+        await wait_ready(f"http://127.0.0.1:{port}", server)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
-            await wait_ready(http)
             done = asyncio.Event()
             sampler = asyncio.create_task(longest_transaction(database, done))
             started = time.perf_counter()

@@ -7,6 +7,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Interval,
+    Select,
     bindparam,
     case,
     func,
@@ -41,15 +42,15 @@ class SearchFilter:
     ruled_out_features: Collection[str] = ()
 
 
-async def search(
-    session: AsyncSession,
+def search_statement(
     spec: SearchFilter,
     stale: ColumnElement[bool],
     free: ColumnElement[int],
     *,
     offset: int,
     limit: int,
-) -> Sequence[Any]:
+) -> Select[*tuple[Any, ...]]:
+    """The search's SQL: one row per matching place, with its facility and distance."""
     distance = distance_km(*spec.near) if spec.near else literal(None)
     # Plain columns, not ORM entities: matching reads thousands of rows at a time.
     query = (
@@ -100,7 +101,19 @@ async def search(
         query = query.order_by(distance, free.desc(), Facility.id)
     else:
         query = query.order_by(free.desc(), Facility.name, Facility.id, CapacityState.place_type)
-    query = query.offset(offset).limit(limit)
+    return query.offset(offset).limit(limit)
+
+
+async def search(
+    session: AsyncSession,
+    spec: SearchFilter,
+    stale: ColumnElement[bool],
+    free: ColumnElement[int],
+    *,
+    offset: int,
+    limit: int,
+) -> Sequence[Any]:
+    query = search_statement(spec, stale, free, offset=offset, limit=limit)
     return (await session.execute(query)).all()
 
 
