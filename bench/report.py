@@ -148,7 +148,8 @@ def table(results: dict[str, Any]) -> list[str]:
             )
     lines += _single("matches, 3,000 candidates", s.get("matches", {}))
     for page, r in s.get("regio", {}).items():
-        lines += _single(f"`/regio`, {page}", r)
+        if isinstance(r, dict):
+            lines += _single(f"`/regio`, {page}", r)
     return lines
 
 
@@ -167,12 +168,19 @@ def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         BEGIN,
-        f"Run {results['finished']} ({'quick' if results['quick'] else 'full'} mode: "
-        f"{results['pace']}); {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, "
+        f"Written {results['finished']}; the last run's pace: {results['pace']}. "
+        f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, "
         f"Python {m['python']}. Load average before: {results['load_before']}, after: "
         f"{results['load_after']}. Medians of the repeats.",
         "",
         *table(results),
+        "",
+        "Each scenario's run: "
+        + "; ".join(
+            f"{name} {r.get('run', '?')} ({'quick' if r.get('quick') else 'full'})"
+            for name, r in results["scenarios"].items()
+        )
+        + ".",
         "",
         "Load average (1, 5, 15 min) at the start of each scenario: "
         + "; ".join(f"{k} {v}" for k, v in results["load_at"].items())
@@ -191,6 +199,7 @@ def write(results: dict[str, Any]) -> None:
     results["finished"] = datetime.now(UTC).replace(microsecond=0).isoformat()
     for outcome in results["scenarios"].values():
         outcome.setdefault("run", results["finished"])
+        outcome.setdefault("quick", results["quick"])
     if LATEST.exists():
         # A run of some scenarios keeps the others' latest results (each says its run).
         earlier = json.loads(LATEST.read_text())
