@@ -6,15 +6,21 @@ import json
 import os
 import platform
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
-from services.capacity.availability.repository import SearchFilter, search_statement
-from services.capacity.capacity.staleness import free_expression, stale_expression
+from services.capacity.availability.repository import (
+    HISTORY_SQL,
+    SearchFilter,
+    search_statement,
+)
+from services.capacity.availability.service import HISTORY_POINTS
+from services.capacity.capacity.staleness import free_expression, stale_expression, ttl_seconds
+from shared import reference
 from shared.db import plain_url
 from shared.settings import Settings
 
@@ -58,6 +64,18 @@ def hot_queries() -> dict[str, tuple[Any, dict[str, Any]]]:
         include_stale=False,
     )
     candidates = replace(near, place_types=["GRZ"], near=None, radius_km=None, include_stale=True)
+    until = datetime.now(UTC).replace(microsecond=0)
+    step = timedelta(seconds=7 * 86400 // HISTORY_POINTS)
+    history = {
+        "ttl_codes": list(ttl_seconds(settings)),
+        "ttl_seconds": list(ttl_seconds(settings).values()),
+        "since": until - step * HISTORY_POINTS,
+        "until": until,
+        "earliest": until - step * HISTORY_POINTS - timedelta(hours=12),
+        "step": step.total_seconds(),
+        "points": HISTORY_POINTS,
+    }
+    utrecht = {**history, "regions": sorted(reference.covered_regions("ZK-UTRECHT"))}
     return {
         "availability search (near Utrecht, 30 km, 20 rows)": (
             search_statement(near, stale, free, offset=0, limit=21),
@@ -67,6 +85,11 @@ def hot_queries() -> dict[str, tuple[Any, dict[str, Any]]]:
             search_statement(candidates, stale, free, offset=0, limit=501),
             {},
         ),
+        "regional history, 7 days, one region (ZK-UTRECHT)": (
+            HISTORY_SQL[(True, False)],
+            utrecht,
+        ),
+        "regional history, 7 days, whole country": (HISTORY_SQL[(False, False)], history),
     }
 
 

@@ -3,7 +3,7 @@ locaties) and the regional history (the Regio chart)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -92,3 +92,48 @@ async def test_regional_history_sums_fresh_reports_and_leaves_unknown_out(
         "/api/v1/availability/history", params={"days": 90}, headers=auth("viewer")
     )
     assert wrong.status_code == 422
+
+
+async def test_a_report_from_before_the_period_counts_while_it_is_fresh(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """Each moment sums the last report before it, as long as that is fresh for its place
+    type (GRZ 12 h, WLZ_CRISIS 4 h), also when it was made before the period began; a
+    later report takes over from the moment it was made."""
+    organisation = await create_organisation(client, auth)
+    facility = await create_facility(
+        client, auth, organisation["id"], place_types=["GRZ", "WLZ_CRISIS"]
+    )
+    made = {
+        "GRZ": [
+            await report(client, auth, facility, "GRZ", available=4, age=timedelta(hours=26)),
+            await report(client, auth, facility, "GRZ", available=2, age=timedelta(hours=5)),
+        ],
+        "WLZ_CRISIS": [
+            await report(client, auth, facility, "WLZ_CRISIS", available=1, age=timedelta(hours=25))
+        ],
+    }
+    response = await client.get(
+        "/api/v1/availability/history",
+        params={"region": "ZK-KENNEMERLAND", "days": 1},
+        headers=auth("viewer"),
+    )
+    assert response.status_code == 200
+    ttl = {"GRZ": timedelta(hours=12), "WLZ_CRISIS": timedelta(hours=4)}
+    series = {s["place_type"]: s["points"] for s in response.json()["items"]}
+    assert set(series) == {"GRZ", "WLZ_CRISIS"}
+    for place_type, points in series.items():
+        reports = [
+            (datetime.fromisoformat(r["observed_at"]), r["available"]) for r in made[place_type]
+        ]
+        for point in points:
+            at = datetime.fromisoformat(point["at"])
+            last = [(observed, free) for observed, free in reports if observed <= at]
+            fresh = bool(last) and at - last[-1][0] <= ttl[place_type]
+            expected = (last[-1][1], 1) if fresh else (0, 0)
+            assert (point["available"], point["reporting"]) == expected, (place_type, point)
+    # Both the old report (fresh at the start) and the gap after it are in the period.
+    assert series["GRZ"][0]["reporting"] == 1
+    assert any(p["reporting"] == 0 for p in series["GRZ"])
+    assert series["WLZ_CRISIS"][0]["reporting"] == 1
+    assert series["WLZ_CRISIS"][-1]["reporting"] == 0

@@ -3,21 +3,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Interval,
-    Select,
-    bindparam,
-    case,
-    func,
-    literal,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Select, TextClause, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.capacity.capacity.models import CapacityReport, CapacityState
+from services.capacity.capacity.models import CapacityState
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
 from shared.geo import distance_km_sql
@@ -150,6 +139,65 @@ async def summary(
     return (await session.execute(query)).all()
 
 
+def _history_sql(by_region: bool, by_place_type: bool) -> TextClause:
+    """Each report counts for the moments from its own until the next report of its place
+    or until it goes stale, whichever is first: the reports of the period are read once (by
+    the index on facility, place type and time), never once per moment."""
+    places = (
+        "SELECT c.facility_id, c.place_type FROM capacity.capacity c "
+        "JOIN capacity.facilities f ON f.id = c.facility_id WHERE true"
+        + (" AND f.region_code = ANY(CAST(:regions AS text[]))" if by_region else "")
+        + (" AND c.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else "")
+    )
+    return text(
+        f"""
+        WITH ttl AS (
+            SELECT * FROM unnest(CAST(:ttl_codes AS text[]), CAST(:ttl_seconds AS float8[]))
+                AS t(place_type, seconds)
+        ),
+        places AS ({places}),
+        reports AS (
+            SELECT r.place_type, r.available, r.staffed,
+                date_part('epoch', r.observed_at - CAST(:since AS timestamptz)) AS offset_s,
+                coalesce(t.seconds, 0) AS ttl_s,
+                date_part('epoch', lead(r.observed_at) OVER (
+                    PARTITION BY r.facility_id, r.place_type ORDER BY r.observed_at, r.id
+                ) - CAST(:since AS timestamptz)) AS next_s
+            FROM places p
+            LEFT JOIN ttl t ON t.place_type = p.place_type
+            JOIN capacity.capacity_reports r
+                ON r.facility_id = p.facility_id AND r.place_type = p.place_type
+                AND r.observed_at >= CAST(:earliest AS timestamptz)
+                AND r.observed_at <= CAST(:until AS timestamptz)
+        ),
+        moments AS (
+            SELECT r.place_type, k, sum(r.available) AS available,
+                sum(r.staffed) AS staffed, count(*) AS reporting
+            FROM reports r, generate_series(
+                greatest(0, ceil(r.offset_s / CAST(:step AS float8))::int),
+                least(
+                    CAST(:points AS int),
+                    floor((r.offset_s + r.ttl_s) / CAST(:step AS float8))::int,
+                    coalesce(ceil(r.next_s / CAST(:step AS float8))::int - 1, CAST(:points AS int))
+                )
+            ) AS k
+            GROUP BY r.place_type, k
+        ),
+        counted AS (SELECT place_type, count(*) AS facilities FROM places GROUP BY place_type)
+        SELECT c.place_type, c.facilities, m.k, m.available, m.staffed, m.reporting
+        FROM counted c LEFT JOIN moments m ON m.place_type = c.place_type
+        ORDER BY c.place_type, m.k
+        """
+    )
+
+
+HISTORY_SQL = {
+    (by_region, by_place_type): _history_sql(by_region, by_place_type)
+    for by_region in (False, True)
+    for by_place_type in (False, True)
+}
+
+
 async def history(
     session: AsyncSession,
     ttl_seconds: dict[str, float],
@@ -157,52 +205,27 @@ async def history(
     place_types: Sequence[str],
     *,
     since: datetime,
-    until: datetime,
     step: timedelta,
+    points: int,
 ) -> Sequence[Any]:
-    """Per place type and moment: the sum of the last report at that moment of every
-    facility in the regions, counting only reports still fresh then (unknown is not zero)."""
-    ticks = select(
-        func.generate_series(
-            bindparam("since", since, DateTime(timezone=True)),
-            bindparam("until", until, DateTime(timezone=True)),
-            bindparam("step", step, Interval()),
-        ).label("at")
-    ).subquery("ticks")
-    series = select(CapacityState.facility_id, CapacityState.place_type).join(
-        Facility, Facility.id == CapacityState.facility_id
-    )
+    """Per place type: its number of facilities and, per moment `k` (at `since + k * step`,
+    0 ≤ k ≤ `points`) that any fresh report covers, the sum of the last report at that
+    moment of every facility in the regions that was still fresh then (unknown is not
+    zero). Moments no fresh report covers are left out; a place type without any has one
+    row with `k` None."""
+    statement = HISTORY_SQL[(region_codes is not None, bool(place_types))]
+    params: dict[str, Any] = {
+        "ttl_codes": list(ttl_seconds),
+        "ttl_seconds": list(ttl_seconds.values()),
+        "since": since,
+        "until": since + step * points,
+        # Older reports are stale at every moment asked for, whatever their place type.
+        "earliest": since - timedelta(seconds=max(ttl_seconds.values(), default=0.0)),
+        "step": step.total_seconds(),
+        "points": points,
+    }
     if region_codes is not None:
-        series = series.where(Facility.region_code.in_(region_codes))
+        params["regions"] = list(region_codes)
     if place_types:
-        series = series.where(CapacityState.place_type.in_(place_types))
-    places = series.subquery("places")
-    latest = (
-        select(CapacityReport.available, CapacityReport.staffed, CapacityReport.observed_at)
-        .where(
-            CapacityReport.facility_id == places.c.facility_id,
-            CapacityReport.place_type == places.c.place_type,
-            CapacityReport.observed_at <= ticks.c.at,
-        )
-        .order_by(CapacityReport.observed_at.desc())
-        .limit(1)
-        .lateral("latest")
-    )
-    ttl = case(
-        *[(places.c.place_type == code, secs) for code, secs in ttl_seconds.items()], else_=0.0
-    )
-    fresh = func.extract("epoch", ticks.c.at - latest.c.observed_at) <= ttl
-    query = (
-        select(
-            places.c.place_type,
-            ticks.c.at,
-            func.coalesce(func.sum(latest.c.available).filter(fresh), 0).label("available"),
-            func.coalesce(func.sum(latest.c.staffed).filter(fresh), 0).label("staffed"),
-            func.count(latest.c.observed_at).filter(fresh).label("reporting"),
-            func.count().label("facilities"),
-        )
-        .select_from(places.join(ticks, true()).outerjoin(latest, true()))
-        .group_by(places.c.place_type, ticks.c.at)
-        .order_by(places.c.place_type, ticks.c.at)
-    )
-    return (await session.execute(query)).all()
+        params["place_types"] = list(place_types)
+    return (await session.execute(statement, params)).all()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,19 +127,29 @@ async def history(
     since = until - step * HISTORY_POINTS
     regions = reference.covered_regions(region) if region else None
     rows = await repository.history(
-        session, ttl_seconds(settings), regions, place_types, since=since, until=until, step=step
+        session,
+        ttl_seconds(settings),
+        regions,
+        place_types,
+        since=since,
+        step=step,
+        points=HISTORY_POINTS,
     )
     series: dict[str, list[HistoryPoint]] = {}
-    for row in rows:
-        series.setdefault(row.place_type, []).append(
+    for place_type, group in groupby(rows, key=attrgetter("place_type")):
+        moments = list(group)
+        known = {row.k: row for row in moments if row.k is not None}
+        facilities = moments[0].facilities
+        series[place_type] = [
             HistoryPoint(
-                at=row.at,
-                available=row.available,
-                staffed=row.staffed,
-                reporting=row.reporting,
-                facilities=row.facilities,
+                at=since + step * k,
+                available=known[k].available if k in known else 0,
+                staffed=known[k].staffed if k in known else 0,
+                reporting=known[k].reporting if k in known else 0,
+                facilities=facilities,
             )
-        )
+            for k in range(HISTORY_POINTS + 1)
+        ]
     return RegionalHistory(
         region=region,
         since=since,
