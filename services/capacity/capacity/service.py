@@ -30,7 +30,7 @@ from services.capacity.capacity.staleness import (
 )
 from services.capacity.facilities import service as facilities
 from services.capacity.facilities.models import Facility
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import ReportSource
 from shared.contracts.events import CAPACITY_STALE
 from shared.errors import Forbidden, Invalid, NotFound
@@ -236,8 +236,7 @@ async def history(
 ) -> tuple[list[CapacityReport], bool]:
     """Past reports, newest first: for referrers, triagists, admins and the own provider;
     and whether the caller sees who sent them (`sees_reporters`)."""
-    if not principal.has(*HISTORY_ROLES):
-        raise Forbidden("Capacity history is not available to this role.")
+    ensure_role(principal, *HISTORY_ROLES, doing="read capacity history", any_api_key=True)
     facility = await facilities.get(session, facility_id)
     if not principal.has("referrer", "triagist", "admin") and not principal.belongs_to(
         facility.organisation_id

@@ -15,8 +15,8 @@ from services.capacity import metrics
 from services.capacity.capacity import service as capacity
 from services.capacity.facilities.models import Facility
 from services.capacity.fhir import intake, repository
-from shared.auth import Principal
-from shared.errors import DomainError, Forbidden
+from shared.auth import Principal, ensure_role
+from shared.errors import DomainError
 from shared.fhir import Issue
 from shared.settings import Settings
 
@@ -44,10 +44,7 @@ class _TransactionFailed(Exception):
 def ensure_reporter(principal: Principal) -> None:
     """Only a provider reports capacity (an API key needs `capacity:write`); which
     facilities it may report for is checked per report."""
-    if not principal.has("provider"):
-        raise Forbidden("Only a provider may report capacity.")
-    if not principal.allows(WRITE_SCOPE):
-        raise Forbidden(f"This API key lacks the scope '{WRITE_SCOPE}'.")
+    ensure_role(principal, "provider", doing="report capacity", api_key_scope=WRITE_SCOPE)
 
 
 def _refused(outcome: Outcome, issue: Issue) -> None:

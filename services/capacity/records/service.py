@@ -19,7 +19,7 @@ from services.capacity.facilities import repository as facilities
 from services.capacity.facilities.models import Facility
 from services.capacity.records import repository
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import TrackRecord
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.settings import Settings
@@ -115,8 +115,14 @@ def compliance_regions(principal: Principal, region: str | None) -> frozenset[st
     """The regions the overview covers: `region` (with its zorgkantoren for a ROAZ code),
     which must be one of the caller's; by default all of the caller's. For triagists,
     coordinators (viewer) and admins; an admin without regions names one."""
-    if not principal.has("triagist", "viewer", "admin"):
-        raise Forbidden("The compliance overview is for triagists, coordinators and admins.")
+    ensure_role(
+        principal,
+        "triagist",
+        "viewer",
+        "admin",
+        doing="see the compliance overview",
+        any_api_key=True,
+    )
     own: set[str] = set()
     for code in principal.regions:
         own |= reference.covered_regions(code)

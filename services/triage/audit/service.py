@@ -24,7 +24,7 @@ from services.triage.audit import repository
 from services.triage.audit.schemas import AuditEntryOut
 from shared import audit
 from shared.audit import client_address
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal, Principal, ensure_role
 from shared.db import DbSession
 from shared.errors import DomainError, Forbidden, NotFound, Unavailable
 from shared.observability import request_id
@@ -147,7 +147,9 @@ async def read_trail(
     access, under the referral asked about; anyone else is refused, and that is recorded
     too (in a transaction of its own, as the request's own is rolled back)."""
     about = str(query.referral_id) if query.referral_id else None
-    if not principal.has("auditor"):
+    try:
+        ensure_role(principal, "auditor", doing="read the audit trail", any_api_key=True)
+    except Forbidden:
         await session.rollback()
         await audit.record(
             session,
@@ -158,7 +160,7 @@ async def read_trail(
             outcome="denied",
         )
         await session.commit()
-        raise Forbidden("Only an auditor reads the audit trail.")
+        raise
     position = decode_cursor(cursor, int)
     rows = await repository.trail(
         session,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.triage.triagists import repository
 from services.triage.triagists.models import Triagist
 from shared import reference
-from shared.auth import Principal
+from shared.auth import Principal, ensure_role
 from shared.errors import Forbidden
 
 # An unchanged triagist is written at most this often, however often the queue is read.
@@ -43,8 +43,7 @@ async def colleagues(
 ) -> list[Triagist]:
     """The known triagists of `region` (default: every region of the caller), for a
     triagist who hands a case over."""
-    if not principal.has("triagist") or principal.via == "api_key":
-        raise Forbidden("Only a triagist may list triagists, with a personal token.")
+    ensure_role(principal, "triagist", doing="list triagists")
     mine: frozenset[str] = frozenset().union(
         *(reference.covered_regions(r) for r in principal.regions)
     )
