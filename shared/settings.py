@@ -128,6 +128,14 @@ class Settings(BaseSettings):
     delivery_retry_seconds: list[float] = Field(
         default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0, 86400.0]
     )
+
+    @field_validator("delivery_retry_seconds")
+    @classmethod
+    def _delivery_retry_seconds(cls, value: list[float]) -> list[float]:
+        if not value or min(value) <= 0:
+            raise ValueError("ZORGPLEK_DELIVERY_RETRY_SECONDS must be a list of seconds above 0")
+        return value
+
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # Notify: a subscription ends this many days after it was made or last renewed.
     subscription_ttl_days: int = Field(default=180, ge=1, le=3650)

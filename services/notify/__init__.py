@@ -95,8 +95,6 @@ RETENTION = [
 
 def component(settings: Settings) -> Component:
     """The notify service, ready to be served alone or with the others."""
-    if not settings.delivery_retry_seconds or min(settings.delivery_retry_seconds) <= 0:
-        raise ValueError("ZORGPLEK_DELIVERY_RETRY_SECONDS must be a list of seconds above 0")
     return Component(
         name="notify",
         routers=[subscriptions_router, deliveries_router, stream_router, tickets_router],
