@@ -160,13 +160,17 @@ def read_audience(raw: Mapping[str, Any]) -> Audience:
 
 
 def read_data(event_type: str, raw: Mapping[str, Any]) -> EventData | None:
-    """An outbox row's data as its type's model; None for a type nobody registered or data
-    that does not read as its model (then it carries nothing a filter looks at)."""
+    """An outbox row's data as the most specific model of its type it reads as (a referral's
+    event that carries its reservation's part reads as `ReservationData`); None for a type
+    nobody registered or data that reads as none of them (then it carries nothing a filter
+    looks at)."""
     known = registered(event_type)
     if known is None:
         return None
-    try:
-        data: EventData = known.data.model_validate(raw)
-    except ValidationError:
-        return None
-    return data
+    models: list[type[EventData]] = [*known.data.__subclasses__(), known.data]
+    for model in models:
+        try:
+            return model.model_validate(raw)
+        except ValidationError:
+            continue
+    return None

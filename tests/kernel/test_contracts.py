@@ -296,6 +296,20 @@ def test_data_that_does_not_read_as_its_model_carries_nothing_to_filter_on() -> 
     read = events.read_data("referral.created", _referral_wire())
     assert isinstance(read, events.ReferralData)
     assert read.where() == events.Where("ELV_HOOG", "ZK-KENNEMERLAND")
+    with_reservation = {
+        **_referral_wire(),
+        "reservation_id": str(uuid.uuid4()),
+        "reservation_status": "held",
+        "facility_id": str(uuid.uuid4()),
+        "facility_name": "Huize Zon",
+        "expires_at": "2026-03-01T10:00:00+00:00",
+        "reason_code": None,
+    }
+    changed = events.read_data("referral.status_changed", with_reservation)
+    assert isinstance(changed, events.ReservationData)
+    assert changed.facility_name == "Huize Zon"
+    plain = events.read_data("referral.status_changed", _referral_wire())
+    assert type(plain) is events.ReferralData
 
 
 def _referral_wire() -> dict[str, object]:

@@ -4,17 +4,19 @@ the same retry and dead-letter rules as webhooks."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from services.notify.delivery import email
-from shared.contracts.events import EVENT_TYPES
+from shared.contracts.events import EVENT_TYPES, read_data
 from shared.settings import Settings
 from tests.conftest import TokenFactory, free_port, make_settings
 from tests.notify.conftest import (
     Smtp,
+    capacity_data,
     deliver,
     deliveries,
     emit,
@@ -61,13 +63,11 @@ async def test_a_referrer_reads_where_the_patient_goes(
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
 def test_every_event_type_has_a_plain_dutch_sentence(event_type: str) -> None:
-    data = {
-        **referral_data(status="searching", reason_code="care_too_complex"),
-        "free": 2,
-        "organisation_id": "o",
-    }
+    data = event_data(event_type)
+    typed = read_data(event_type, data)
+    assert typed is not None
     for roles in ({"referrer"}, {"triagist"}, {"provider"}):
-        subject, sentence = email.describe(event_type, data, frozenset(roles))
+        subject, sentence = email.describe(event_type, typed, frozenset(roles))
         assert subject
         assert sentence.endswith(".")
         assert "None" not in sentence + subject
@@ -88,6 +88,20 @@ def test_every_event_type_has_a_plain_dutch_sentence(event_type: str) -> None:
     assert "Tijdstip: 22-11-2026 14:05" in message.get_content()
 
 
+def event_data(event_type: str) -> dict[str, Any]:
+    """Data of `event_type` as its producer writes it."""
+    if event_type == "capacity.due":
+        return {
+            **capacity_data(free=2),
+            "facility_name": "Zorgcentrum De Linde",
+            "stage": "due",
+            "stale_at": "2026-11-22T16:05:00+00:00",
+        }
+    if event_type.startswith("capacity."):
+        return capacity_data(free=2)
+    return referral_data(status="searching", reason_code="care_too_complex")
+
+
 def app_settings() -> Settings:
     return make_settings("postgresql://unused/none")
 
@@ -99,7 +113,7 @@ async def test_smtp_down_is_retried_then_dead_then_redelivered(
     await subscribe(
         client, gp, "huisarts@praktijk.test", channel="email", event_types=["capacity.updated"]
     )
-    await emit(app, "capacity.updated", {"place_type": "GRZ", "free": 1})
+    await emit(app, "capacity.updated", capacity_data(place_type="GRZ", free=1))
     await relay_all(app)
     down = app.state.settings.model_copy(update={"smtp_port": free_port()})
     up = app.state.settings.model_copy(update={"smtp_port": smtp.port})

@@ -15,6 +15,15 @@ import aiosmtplib
 
 from services.notify.delivery.outcome import Outcome
 from shared import reference
+from shared.contracts.events import (
+    CapacityData,
+    CapacityDueData,
+    EventData,
+    ReferralData,
+    ReservationData,
+    Where,
+    read_data,
+)
 from shared.settings import Settings
 
 # How a place is called in a sentence ("een WLZ-crisisplaats"); other types use their name.
@@ -68,17 +77,22 @@ def region_name(code: object) -> str:
 
 
 def local_time(timestamp: str) -> str:
-    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return local_moment(datetime.fromisoformat(timestamp.replace("Z", "+00:00")))
+
+
+def local_moment(moment: datetime) -> str:
+    """A moment as the Netherlands reads it: "22-11-2026 14:05"."""
     zone = _zone()
     if zone is not None:
         return moment.astimezone(zone).strftime("%d-%m-%Y %H:%M")
     return moment.strftime("%d-%m-%Y %H:%M UTC")
 
 
-def _referral_status(data: Mapping[str, Any], whose: str, place: str) -> tuple[str, str]:
-    facility = data.get("facility_name") or "de zorgaanbieder"
-    at_facility = f" bij {data['facility_name']}" if data.get("facility_name") else ""
-    status = data.get("status")
+def _referral_status(data: EventData | None, whose: str, place: str) -> tuple[str, str]:
+    named = data.facility_name if isinstance(data, ReservationData) else None
+    facility = named or "de zorgaanbieder"
+    at_facility = f" bij {named}" if named else ""
+    status = data.status if isinstance(data, ReferralData) else None
     texts = {
         "submitted": ("aanmelding ontvangen", f"{whose} voor een {place} is ontvangen."),
         "in_triage": (
@@ -121,14 +135,12 @@ def _referral_status(data: Mapping[str, Any], whose: str, place: str) -> tuple[s
     )
 
 
-def _reminder(data: Mapping[str, Any], place: str, facility: str) -> tuple[str, str]:
+def _reminder(data: EventData | None, place: str, facility: str) -> tuple[str, str]:
     """`capacity.due`: report again before the numbers go stale, or now that they are."""
-    try:
-        when = local_time(str(data.get("stale_at")))
-    except ValueError:
-        when = "binnenkort"
+    due = data if isinstance(data, CapacityDueData) else None
+    when = local_moment(due.stale_at) if due is not None else "binnenkort"
     clock = when.split(" ")[1] if " " in when else when
-    if data.get("stage") == "stale":
+    if due is not None and due.stage == "stale":
         return f"cijfers verouderd: {place} bij {facility}", (
             f"De beschikbaarheid van {place} bij {facility} is sinds {when} verouderd en telt "
             "niet meer mee als vrij. Meld de cijfers opnieuw op Mijn locaties, of bevestig ze "
@@ -142,15 +154,19 @@ def _reminder(data: Mapping[str, Any], place: str, facility: str) -> tuple[str, 
 
 
 def describe(
-    event_type: str, data: Mapping[str, Any], owner_roles: frozenset[str]
+    event_type: str, data: EventData | None, owner_roles: frozenset[str]
 ) -> tuple[str, str]:
-    """The subject (after "Zorgplek: ") and the main sentence for one event."""
-    place = place_noun(data.get("place_type"))
-    region = region_name(data.get("region_code"))
-    facility = data.get("facility_name") or "de zorgaanbieder"
+    """The subject (after "Zorgplek: ") and the main sentence for one event; `data` as
+    `shared.contracts.events.read_data` reads it (None: the words without its details)."""
+    where = data.where() if data is not None else Where()
+    place = place_noun(where.place_type)
+    region = region_name(where.region_code)
+    named = data.facility_name if isinstance(data, ReservationData | CapacityDueData) else None
+    facility = named or "de zorgaanbieder"
+    free = str(data.free) if isinstance(data, CapacityData) else "?"
     whose = "Uw aanmelding" if "referrer" in owner_roles else "De aanmelding"
     if event_type == "referral.created":
-        urgency = URGENCY.get(str(data.get("urgency")), "onbekend")
+        urgency = URGENCY.get(data.urgency if isinstance(data, ReferralData) else "", "onbekend")
         if "referrer" in owner_roles:
             return "aanmelding ontvangen", (
                 f"Uw aanmelding voor een {place} is ontvangen door het regionaal aanmeldpunt "
@@ -177,7 +193,8 @@ def describe(
             f"{facility} heeft de opname geaccepteerd: de {place} is toegewezen."
         )
     if event_type == "reservation.declined":
-        reason = REASONS.get(str(data.get("reason_code")))
+        code = data.reason_code if isinstance(data, ReservationData) else None
+        reason = REASONS.get(code or "")
         why = f" (reden: {reason})" if reason else ""
         return f"reservering afgewezen door {facility}", (
             f"{facility} heeft de reservering van een {place} afgewezen{why}. "
@@ -195,7 +212,7 @@ def describe(
         )
     if event_type == "capacity.available":
         return f"{place} vrijgekomen in {region}", (
-            f"Er is een {place} vrijgekomen in {region}: nu {data.get('free', '?')} vrij. "
+            f"Er is een {place} vrijgekomen in {region}: nu {free} vrij. "
             "Zoek in Zorgplek waar, en reserveer of meld aan."
         )
     if event_type == "capacity.due":
@@ -206,19 +223,18 @@ def describe(
             "bijgewerkt. De cijfers zijn verouderd en worden niet meer getoond."
         )
     return f"beschikbaarheid bijgewerkt in {region}", (
-        f"De beschikbaarheid van {place} bij een locatie in {region} is bijgewerkt: "
-        f"{data.get('free', '?')} vrij."
+        f"De beschikbaarheid van {place} bij een locatie in {region} is bijgewerkt: {free} vrij."
     )
 
 
-def _reference(data: Mapping[str, Any]) -> list[str]:
+def _reference(data: EventData | None) -> list[str]:
     lines = []
-    if data.get("referral_id"):
-        lines.append(f"Kenmerk aanmelding: {data['referral_id']}")
-    if data.get("reservation_id"):
-        lines.append(f"Kenmerk reservering: {data['reservation_id']}")
-    if data.get("facility_id") and not data.get("referral_id"):
-        lines.append(f"Kenmerk locatie: {data['facility_id']}")
+    if isinstance(data, ReferralData):
+        lines.append(f"Kenmerk aanmelding: {data.referral_id}")
+    if isinstance(data, ReservationData):
+        lines.append(f"Kenmerk reservering: {data.reservation_id}")
+    if isinstance(data, CapacityData | CapacityDueData):
+        lines.append(f"Kenmerk locatie: {data.facility_id}")
     return lines
 
 
@@ -231,8 +247,9 @@ def compose(
     owner_roles: frozenset[str],
 ) -> EmailMessage:
     """The message for one event and one subscriber."""
-    data: Mapping[str, Any] = payload.get("data") or {}
-    subject, sentence = describe(str(payload["type"]), data, owner_roles)
+    event_type = str(payload["type"])
+    data = read_data(event_type, payload.get("data") or {})
+    subject, sentence = describe(event_type, data, owner_roles)
     lines = [
         "Goedendag,",
         "",
