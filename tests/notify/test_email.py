@@ -11,6 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.notify.delivery import email
+from services.web.core import messages
+from shared.contracts.capacity import DECLINE_REASONS
 from shared.contracts.events import EVENT_TYPES, read_data
 from shared.settings import Settings
 from tests.conftest import TokenFactory, free_port, make_settings
@@ -137,3 +139,8 @@ async def test_smtp_down_is_retried_then_dead_then_redelivered(
     assert "GRZ-plaats (geriatrische revalidatie)" in message.get_content()
     [logged] = await deliveries(client, gp)
     assert (logged["status"], logged["last_status_code"]) == ("delivered", 250)
+
+
+def test_every_decline_reason_reads_in_dutch_in_mail_and_on_the_pages() -> None:
+    assert set(email.REASONS) == set(DECLINE_REASONS)
+    assert set(messages.DECLINE_REASONS) == set(DECLINE_REASONS)

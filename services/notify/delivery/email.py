@@ -39,8 +39,10 @@ PLACE_NOUNS = {
     "JEUGD_CRISIS": "jeugdcrisisbed",
     "OBSERVATIE": "observatiebed",
 }
-# Decline reasons as triage records them; an unknown code is left out rather than shown raw.
-REASONS = {
+# Decline reasons as triage records them, every one (tests/notify/test_email.py); an unknown
+# code is left out rather than shown raw.
+REASONS: dict[str, str] = {
+    "no_capacity": "er bleek toch geen plaats vrij",
     "no_staff": "onvoldoende personeel",
     "care_too_complex": "de zorg is te complex",
     "features_missing": "de benodigde voorzieningen ontbreken",
