@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from shared.schemas import Latitude, Longitude
 
@@ -118,6 +125,43 @@ class ReferralOut(BaseModel):
     declines: int = Field(description="Reservations declined so far.")
 
 
+# A moment in a timeline step, written as Python writes it (`2026-03-01T09:30:00+00:00`), as
+# it always was.
+StepTime = Annotated[
+    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
+]
+
+
+class TimelineDetail(BaseModel):
+    """What a timeline step was about. Each kind of step says only what it has to say, and
+    only what it said is written and answered (a field left out is absent, not null; one
+    given as null — `assignee` when a case goes back to the queue — is null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reservation_id: uuid.UUID | None = None
+    facility_id: uuid.UUID | None = None
+    facility_name: str | None = None
+    expires_at: StepTime | None = Field(default=None, description="Until when a place is held.")
+    reason_code: str | None = Field(default=None, description="A decline or cancel reason.")
+    note: str | None = Field(default=None, description="A provider's note with a decline.")
+    reason: str | None = Field(default=None, description="Why, in the actor's words.")
+    advice: str | None = None
+    advice_reason: str | None = None
+    assignee: Person | None = Field(default=None, description="Who has the case now.")
+    previous: Person | None = Field(default=None, description="Who had the case before.")
+    scope: str | None = Field(default=None, description="How far the search was widened.")
+    roaz: list[str] | None = Field(default=None, description="The ROAZ regions searched.")
+    repaired: bool | None = Field(
+        default=None, description="A reservation whose end was found half-done and finished."
+    )
+
+    @model_serializer(mode="wrap")
+    def _as_said(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     actor: str = Field(
@@ -129,8 +173,7 @@ class TimelineEntry(BaseModel):
     action: str
     from_status: str | None
     to_status: str | None
-    # Free-form on purpose: each kind of step records what it has to say.
-    detail: dict[str, Any] = Field(
+    detail: TimelineDetail = Field(
         description="What the step was about. Free text (`note`, `reason`) and people "
         "(`assignee`, `previous`) only for the actor's organisation and the RAP."
     )

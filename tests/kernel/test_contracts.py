@@ -24,6 +24,7 @@ from typing import get_type_hints
 import pytest
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 
 from services.capacity.availability import schemas as availability
 from services.capacity.facilities.router import router as facilities_router
@@ -36,6 +37,7 @@ from services.triage.matching import schemas as matching
 from shared import outbox
 from shared.contracts import capacity, events
 from shared.contracts import matching as match_contract
+from shared.contracts.referrals import Person, TimelineDetail
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -343,3 +345,23 @@ def test_an_event_type_is_registered_once_with_its_models() -> None:
         "reservation.expired",
         "reservation.released",
     }
+
+
+def test_a_timeline_step_answers_what_it_said_and_nothing_else() -> None:
+    unassigned = TimelineDetail(assignee=None, previous=Person(id="t-1", name="T. Bakker"))
+    assert unassigned.model_dump(mode="json") == {
+        "assignee": None,
+        "previous": {"id": "t-1", "name": "T. Bakker"},
+    }
+    held = TimelineDetail(
+        reservation_id=uuid.UUID(int=1),
+        expires_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+    )
+    assert held.model_dump_json() == (
+        '{"reservation_id":"00000000-0000-0000-0000-000000000001",'
+        '"expires_at":"2026-03-01T09:30:00+00:00"}'
+    )
+    # A step stored as it said it reads back the same; a word no step says is refused.
+    assert TimelineDetail.model_validate(held.model_dump(mode="json")) == held
+    with pytest.raises(ValidationError, match="facility_nmae"):
+        TimelineDetail.model_validate({"facility_nmae": "De Linde"})

@@ -19,6 +19,7 @@ from services.triage.referrals.service import direct_booking
 from shared import reference
 from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import TrackRecord
+from shared.contracts.referrals import TimelineDetail
 from shared.errors import Conflict, Forbidden
 
 log = logging.getLogger("zorgplek.triage.matching")
@@ -148,7 +149,7 @@ async def escalate(ctx: Context, principal: Principal, referral_id: uuid.UUID) -
         referral,
         Actor.of(principal),
         "escalate",
-        {"scope": "supraregional", "roaz": sorted(reference.roaz_of(referral.region_code))},
+        TimelineDetail(scope="supraregional", roaz=sorted(reference.roaz_of(referral.region_code))),
         at=now,
     )
     return referral

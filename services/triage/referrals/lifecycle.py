@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +22,7 @@ from services.triage import metrics
 from services.triage.referrals import events, repository
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared.auth import Principal
+from shared.contracts.referrals import TimelineDetail
 from shared.errors import Conflict
 
 STATUSES = (
@@ -84,6 +84,11 @@ class Actor:
 SYSTEM = Actor(sub="system:triage", name="Zorgplek", organisation_id=None, role="system")
 
 
+def _written(detail: TimelineDetail | None) -> dict[str, object]:
+    """A step's detail as stored: what it said, nothing more."""
+    return detail.model_dump(mode="json") if detail is not None else {}
+
+
 def may_become(current: str, wanted: str) -> bool:
     """Whether the life cycle allows `current` → `wanted`."""
     return wanted in TRANSITIONS[current]
@@ -103,7 +108,7 @@ async def note(
     referral: Referral,
     actor: Actor,
     action: str,
-    detail: dict[str, Any] | None = None,
+    detail: TimelineDetail | None = None,
     *,
     at: datetime | None = None,
 ) -> None:
@@ -120,7 +125,7 @@ async def note(
             action=action,
             from_status=referral.status,
             to_status=referral.status,
-            detail=detail or {},
+            detail=_written(detail),
         ),
     )
 
@@ -157,7 +162,7 @@ async def transition(
     *,
     actor: Actor,
     action: str,
-    detail: dict[str, Any] | None = None,
+    detail: TimelineDetail | None = None,
     reservation: Reservation | None = None,
     at: datetime | None = None,
 ) -> None:
@@ -188,7 +193,7 @@ async def transition(
             action=action,
             from_status=current,
             to_status=to_status,
-            detail=detail or {},
+            detail=_written(detail),
         ),
     )
     await session.flush()

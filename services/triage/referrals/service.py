@@ -23,6 +23,7 @@ from shared import reference
 from shared.auth import Principal, ensure_role
 from shared.care_rules import AMSTERDAM
 from shared.contracts.capacity import HoldEnding
+from shared.contracts.referrals import Person, TimelineDetail
 from shared.errors import Conflict, Forbidden, Invalid
 
 URGENCY_WINDOWS = {
@@ -199,8 +200,8 @@ async def claim(
     return await view(session, referral)
 
 
-def _person(sub: str | None, name: str | None) -> dict[str, str] | None:
-    return {"id": sub, "name": name or sub} if sub else None
+def _person(sub: str | None, name: str | None) -> Person | None:
+    return Person(id=sub, name=name or sub) if sub else None
 
 
 async def assign(
@@ -225,7 +226,7 @@ async def assign(
             return await view(session, referral)
         referral.assignee = referral.assignee_name = None
         referral.updated_at = now
-        detail = {"assignee": None, "previous": previous}
+        detail = TimelineDetail(assignee=None, previous=previous)
         await lifecycle.note(session, referral, Actor.of(principal), "unassign", detail, at=now)
         return await view(session, referral)
     colleague = await triagists.colleague(session, assignee, referral.region_code)
@@ -240,7 +241,7 @@ async def assign(
         return await view(session, referral)
     referral.assignee, referral.assignee_name = colleague.sub, colleague.name
     referral.updated_at = now
-    detail = {"assignee": _person(colleague.sub, colleague.name), "previous": previous}
+    detail = TimelineDetail(assignee=_person(colleague.sub, colleague.name), previous=previous)
     actor = Actor.of(principal)
     if referral.status == "submitted":
         await lifecycle.transition(
@@ -266,9 +267,9 @@ async def advise(
     access.ensure_assignee(principal, referral, "give advice")
     referral.advice = advice
     referral.closed_reason = advice_reason
-    detail = {"advice": advice}
+    detail = TimelineDetail(advice=advice)
     if advice_reason is not None:
-        detail["advice_reason"] = advice_reason
+        detail = detail.model_copy(update={"advice_reason": advice_reason})
     await lifecycle.transition(
         session,
         referral,
@@ -335,9 +336,9 @@ async def cancel(
                 extra={"referral_status": referral.status, "hold_status": exc.hold_status},
             ) from exc
         finish(live, "cancelled", actor=actor, at=now, note=reason)
-    detail = {"reason": reason}
+    detail = TimelineDetail(reason=reason)
     if reason_code is not None:
-        detail["reason_code"] = reason_code
+        detail = detail.model_copy(update={"reason_code": reason_code})
     referral.closed_reason = reason_code
     await lifecycle.transition(
         session,

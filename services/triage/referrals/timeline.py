@@ -12,6 +12,7 @@ from typing import Any
 from services.triage.referrals.models import Referral, ReferralEvent
 from services.triage.referrals.schemas import TimelineEntry
 from shared.auth import Principal
+from shared.contracts.referrals import TimelineDetail
 
 # Detail keys that hold free text or people.
 PRIVATE_DETAIL = frozenset({"note", "reason", "assignee", "previous"})
@@ -31,10 +32,10 @@ def shown_in_full(principal: Principal, referral: Referral, event: ReferralEvent
 
 def entry(principal: Principal, referral: Referral, event: ReferralEvent) -> TimelineEntry:
     """The entry as `principal` may see it."""
-    detail: dict[str, Any] = dict(event.detail or {})
+    said: dict[str, Any] = dict(event.detail or {})
     full = shown_in_full(principal, referral, event)
     if not full:
-        detail = {k: v for k, v in detail.items() if k not in PRIVATE_DETAIL}
+        said = {k: v for k, v in said.items() if k not in PRIVATE_DETAIL}
     return TimelineEntry(
         at=event.at,
         actor=event.actor_name if full else ROLE_LABELS.get(event.actor_role, "Zorgplek"),
@@ -43,5 +44,5 @@ def entry(principal: Principal, referral: Referral, event: ReferralEvent) -> Tim
         action=event.action,
         from_status=event.from_status,
         to_status=event.to_status,
-        detail=detail,
+        detail=TimelineDetail.model_validate(said),
     )

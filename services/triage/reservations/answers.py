@@ -123,7 +123,9 @@ async def decline(
         action="decline",
         actor=Actor.of(principal),
         at=now,
-        detail={**place_detail(reservation), "reason_code": reason_code, "note": note},
+        detail=place_detail(reservation).model_copy(
+            update={"reason_code": reason_code, "note": note}
+        ),
         reason_code=reason_code,
         note=note,
     )

@@ -16,6 +16,7 @@ from services.triage.reservations.outcomes import conclude
 from shared import audit
 from shared.auth import Principal
 from shared.contracts.capacity import HoldEnding
+from shared.contracts.referrals import TimelineDetail
 
 log = logging.getLogger("zorgplek.triage.reservations")
 
@@ -77,7 +78,7 @@ async def _repair_committed(
         action="accept",
         actor=SYSTEM,
         at=now,
-        detail={"reservation_id": str(reservation.id), "repaired": True},
+        detail=TimelineDetail(reservation_id=reservation.id, repaired=True),
     )
     await audit.record(
         session, SYSTEM_PRINCIPAL, action="accept", object_type="referral", object_id=referral.id

@@ -4,7 +4,6 @@ transaction: the reservation, its referral's status and timeline, and the outcom
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +18,7 @@ from shared.contracts.events import (
     RESERVATION_EXPIRED,
     RESERVATION_RELEASED,
 )
+from shared.contracts.referrals import TimelineDetail
 
 OUTCOME_EVENTS = {
     "accepted": RESERVATION_ACCEPTED,
@@ -28,13 +28,13 @@ OUTCOME_EVENTS = {
 }
 
 
-def place_detail(reservation: Reservation) -> dict[str, Any]:
+def place_detail(reservation: Reservation) -> TimelineDetail:
     """What a timeline entry says of the reserved place."""
-    return {
-        "reservation_id": str(reservation.id),
-        "facility_id": str(reservation.facility_id),
-        "facility_name": reservation.facility_name,
-    }
+    return TimelineDetail(
+        reservation_id=reservation.id,
+        facility_id=reservation.facility_id,
+        facility_name=reservation.facility_name,
+    )
 
 
 async def conclude(
@@ -47,7 +47,7 @@ async def conclude(
     action: str,
     actor: Actor,
     at: datetime,
-    detail: dict[str, Any] | None = None,
+    detail: TimelineDetail | None = None,
     reason_code: str | None = None,
     note: str | None = None,
 ) -> None:

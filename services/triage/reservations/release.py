@@ -71,7 +71,7 @@ async def release(
         ) from exc
     detail = place_detail(reservation)
     if reason:
-        detail["reason"] = reason
+        detail = detail.model_copy(update={"reason": reason})
     await conclude(
         session,
         reservation,

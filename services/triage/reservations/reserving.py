@@ -39,6 +39,7 @@ from shared.auth import Principal, ensure_role
 from shared.care_rules import Screen
 from shared.contracts.capacity import FacilityOut, HoldOut, OrganisationOut
 from shared.contracts.events import RESERVATION_HELD
+from shared.contracts.referrals import TimelineDetail
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.idempotency import IdempotentCall
 
@@ -262,12 +263,12 @@ async def record(
         ),
     )
     actor = Actor.of(principal)
-    detail = {
-        "reservation_id": str(reservation.id),
-        "facility_id": str(reservation.facility_id),
-        "facility_name": reservation.facility_name,
-        "expires_at": reservation.expires_at.isoformat(),
-    }
+    detail = TimelineDetail(
+        reservation_id=reservation.id,
+        facility_id=reservation.facility_id,
+        facility_name=reservation.facility_name,
+        expires_at=reservation.expires_at,
+    )
     for step in path:
         if step == "searching":
             await lifecycle.transition(
