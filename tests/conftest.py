@@ -19,7 +19,7 @@ from shared.app import create_app
 from shared.auth import issue_token
 from shared.clock import current_time
 from shared.settings import Settings
-from tests.database import fresh_database, truncate_all
+from tests.database import empty_tables, fresh_database
 
 SECRET = "test-secret-that-is-long-enough-for-hs256-signing"
 SCHEMAS = ("capacity", "triage", "notify", "events", "audit", "access")
@@ -103,7 +103,7 @@ async def _clean(request: pytest.FixtureRequest) -> None:
     if "rolled_back" in request.fixturenames:
         return
     if {"app", "database_url", "client", "live_url"} & set(request.fixturenames):
-        await truncate_all(request.getfixturevalue("database_url"), SCHEMAS)
+        await empty_tables(request.getfixturevalue("database_url"), SCHEMAS)
 
 
 Clock = Callable[[datetime], None]
