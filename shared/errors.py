@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -257,6 +258,20 @@ def install_handlers(app: FastAPI) -> None:
                 "The database is busy or briefly unreachable; nothing was changed. "
                 "Please try again.",
                 headers={"Retry-After": "5" if unreachable else "1"},
+            ),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_busy(request: Request, exc: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for the pool's whole timeout: too much load
+        # at once for this process; the request did nothing.
+        log.warning("no database connection free", extra={"route": route_of(request)})
+        return _render(
+            request,
+            failure(
+                503,
+                "The service is busy; nothing was changed. Please try again.",
+                headers={"Retry-After": "1"},
             ),
         )
 
