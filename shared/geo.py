@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, func, literal
 
@@ -44,3 +45,34 @@ def distance_km_sql(
         func.radians(lat)
     ) * func.power(func.sin(dlon), 2)
     return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(a, 1.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Latitudes and longitudes in degrees; `lon` is None when the box spans every
+    longitude (near a pole, or across the antimeridian)."""
+
+    lat: tuple[float, float]
+    lon: tuple[float, float] | None
+
+
+# Widens the box a little beyond the exact bound, against rounding.
+BOX_MARGIN = 1.000001
+
+
+def bounding_box(origin: tuple[float, float], radius_km: float) -> Box:
+    """The smallest latitude and longitude ranges that hold every point within `radius_km`
+    of `origin` by the distance above: a prefilter an index can answer, before the exact
+    distance is computed for the few places inside."""
+    angle = radius_km / EARTH_RADIUS_KM * BOX_MARGIN  # radians along a great circle
+    lat0, lon0 = origin
+    dlat = math.degrees(angle)
+    lat = (max(lat0 - dlat, -90.0), min(lat0 + dlat, 90.0))
+    # The widest longitude reached at distance `angle` from lat0: asin(sin(angle) / cos(lat0)),
+    # unless the circle reaches a pole.
+    if angle >= math.pi / 2 or lat[0] <= -90.0 or lat[1] >= 90.0:
+        return Box(lat, None)
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat0)))))
+    if dlon >= 90.0 or lon0 - dlon < -180.0 or lon0 + dlon > 180.0:
+        return Box(lat, None)
+    return Box(lat, (lon0 - dlon, lon0 + dlon))

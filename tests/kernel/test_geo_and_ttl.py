@@ -5,6 +5,7 @@ by capacity, triage and notify alike."""
 from __future__ import annotations
 
 import math
+import random
 import re
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import reference
-from shared.geo import EARTH_RADIUS_KM, distance_from, distance_km, distance_km_sql
+from shared.geo import (
+    EARTH_RADIUS_KM,
+    bounding_box,
+    distance_from,
+    distance_km,
+    distance_km_sql,
+)
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +100,47 @@ def test_settings_refuse_a_ttl_for_an_unknown_place_type() -> None:
     with pytest.raises(ValidationError, match="NOPE"):
         Settings(stale_ttl_hours={"NOPE": 1})
     assert Settings(stale_ttl_hours={"GGZ_CRISIS": 2}).stale_ttl_hours == {"GGZ_CRISIS": 2}
+
+
+BOX_ORIGINS = [HAARLEM, (50.85, 5.69), (0.0, 0.0), (-33.9, 18.4), (78.2, 15.6), (0.0, 179.9)]
+
+
+@pytest.mark.parametrize("origin", BOX_ORIGINS)
+@pytest.mark.parametrize("radius_km", [0.5, 30.0, 500.0])
+def test_every_place_within_the_radius_lies_in_its_bounding_box(
+    origin: tuple[float, float], radius_km: float
+) -> None:
+    """The search's prefilter never leaves out a place the distance would keep; the
+    farthest points east, west, north and south of the circle included."""
+    box = bounding_box(origin, radius_km)
+    km = distance_from(origin)
+    rng = random.Random(f"{origin}{radius_km}")
+    spread = math.degrees(radius_km / EARTH_RADIUS_KM) * 3
+    checked = 0
+    for _ in range(20000):
+        lat = min(90.0, max(-90.0, origin[0] + rng.uniform(-spread, spread)))
+        lon = origin[1] + rng.uniform(-spread, spread) / max(math.cos(math.radians(lat)), 0.01)
+        lon = (lon + 180.0) % 360.0 - 180.0
+        if km(lat, lon) <= radius_km:
+            checked += 1
+            assert box.lat[0] <= lat <= box.lat[1]
+            if box.lon is not None:
+                assert box.lon[0] <= lon <= box.lon[1]
+    assert checked > 1000
+    # The circle's extremes: due north and south, and where it reaches farthest east.
+    angle = radius_km / EARTH_RADIUS_KM
+    lat0 = math.radians(origin[0])
+    assert box.lat[1] >= min(90.0, origin[0] + math.degrees(angle))
+    assert box.lat[0] <= max(-90.0, origin[0] - math.degrees(angle))
+    if box.lon is not None:
+        east_lat = math.degrees(math.asin(math.sin(lat0) / math.cos(angle)))
+        east = origin[1] + math.degrees(math.asin(math.sin(angle) / math.cos(lat0)))
+        assert km(east_lat, east) == pytest.approx(radius_km, rel=1e-6)
+        assert box.lon[1] >= east
+
+
+def test_a_bounding_box_is_small_where_it_can_be() -> None:
+    box = bounding_box(HAARLEM, 30.0)
+    assert box.lon is not None
+    assert box.lat[1] - box.lat[0] == pytest.approx(2 * 30.0 / 111.195, rel=1e-3)
+    assert box.lon[1] - box.lon[0] < 1.0

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.capacity.capacity.models import CapacityState
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
-from shared.geo import distance_km_sql
+from shared.geo import bounding_box, distance_km_sql
 
 
 def distance_km(lat: float, lon: float) -> ColumnElement[float]:
@@ -85,6 +85,11 @@ def search_statement(
     if spec.ruled_out_features:
         query = query.where(~Facility.features.overlap(list(spec.ruled_out_features)))
     if spec.near and spec.radius_km is not None:
+        # The box first, on the index of positions; the exact distance only inside it.
+        box = bounding_box(spec.near, spec.radius_km)
+        query = query.where(Facility.lat.between(*box.lat))
+        if box.lon is not None:
+            query = query.where(Facility.lon.between(*box.lon))
         query = query.where(distance <= spec.radius_km)
     if spec.near:
         query = query.order_by(distance, free.desc(), Facility.id)
