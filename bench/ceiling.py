@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,42 +24,35 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.capacity.availability.repository import SearchFilter, search_statement
-from services.capacity.capacity.staleness import free_expression, stale_expression
+from services.capacity.availability.repository import (
+    SearchFilter,
+    SearchShape,
+    compiled_search,
+    search_parameters,
+)
+from shared import reference
 from shared.db import plain_url
-from shared.settings import Settings
 
-# Distinct values that stand for the request's own in the compiled search statement.
-LAT, LON, RADIUS = 11.123456, 22.654321, 333.25
 PAGE = 20
+DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+TTL = tuple(sorted(reference.ttl_seconds({}).items()))
+NEAR = SearchFilter(
+    place_types=["ELV_HOOG"],
+    region_codes=None,
+    near=(52.0, 5.0),
+    radius_km=30.0,
+    features=[],
+    min_free=1,
+    include_stale=False,
+)
 
 
-def search_sql(place_type: str, limit: int) -> tuple[str, list[Any]]:
-    """The SQL Zorgplek sends for a `near` search, compiled once as the driver receives
-    it, and its parameters with the request's own marked by the values above."""
-    settings = Settings(database_url="postgresql://x/y", jwt_secret="x" * 32)
-    spec = SearchFilter(
-        place_types=[place_type],
-        region_codes=None,
-        near=(LAT, LON),
-        radius_km=RADIUS,
-        features=[],
-        min_free=1,
-        include_stale=False,
-    )
-    statement = search_statement(
-        spec, stale_expression(settings), free_expression(), offset=0, limit=limit + 1
-    )
-    dialect = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
-    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    order = compiled.positiontup or []
-    return str(compiled), [params[name] for name in order]
-
-
-def _bind(template: list[Any], lat: float, lon: float, radius: float) -> list[Any]:
-    chosen = {LAT: lat, LON: lon, RADIUS: radius}
-    return [chosen.get(v, v) if isinstance(v, float) else v for v in template]
+def search_sql(lat: float, lon: float, radius_km: float) -> tuple[str, tuple[Any, ...]]:
+    """The SQL Zorgplek sends for this `near` search, as the driver receives it (built
+    by Zorgplek's own code), and its arguments."""
+    spec = replace(NEAR, near=(lat, lon), radius_km=radius_km)
+    prepared = compiled_search(SearchShape.of(spec), TTL, DIALECT)
+    return prepared.sql, prepared.arguments(search_parameters(spec, offset=0, limit=PAGE + 1))
 
 
 def _default(value: Any) -> Any:
@@ -72,14 +66,12 @@ def _json(content: Any, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-SQL, TEMPLATE = search_sql("ELV_HOOG", PAGE)
-
-
 async def search(request: Request) -> Response:
     lat_text, lon_text = request.query_params["near"].split(",")
     radius = float(request.query_params.get("radius_km", "30"))
     pool: asyncpg.Pool = request.app.state.pool
-    rows = await pool.fetch(SQL, *_bind(TEMPLATE, float(lat_text), float(lon_text), radius))
+    sql, arguments = search_sql(float(lat_text), float(lon_text), radius)
+    rows = await pool.fetch(sql, *arguments)
     items = [dict(row) for row in rows[:PAGE]]
     return _json({"items": items, "next_cursor": None})
 

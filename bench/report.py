@@ -16,10 +16,12 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from services.capacity.availability.repository import (
     HISTORY_SQL,
     SearchFilter,
-    search_statement,
+    SearchShape,
+    compiled_search,
+    search_parameters,
 )
 from services.capacity.availability.service import HISTORY_POINTS
-from services.capacity.capacity.staleness import free_expression, stale_expression, ttl_seconds
+from services.capacity.capacity.staleness import ttl_seconds
 from shared import reference
 from shared.db import plain_url
 from shared.settings import Settings
@@ -50,10 +52,12 @@ def machine() -> dict[str, Any]:
     }
 
 
-def hot_queries() -> dict[str, tuple[Any, dict[str, Any]]]:
+DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+
+
+def hot_queries() -> dict[str, tuple[str, tuple[Any, ...]]]:
     """The hot queries as Zorgplek sends them, with the parameters of one request."""
     settings = Settings(database_url="postgresql://x/y", jwt_secret="x" * 32)
-    stale, free = stale_expression(settings), free_expression()
     near = SearchFilter(
         place_types=["ELV_HOOG"],
         region_codes=None,
@@ -76,38 +80,37 @@ def hot_queries() -> dict[str, tuple[Any, dict[str, Any]]]:
         "points": HISTORY_POINTS,
     }
     utrecht = {**history, "regions": sorted(reference.covered_regions("ZK-UTRECHT"))}
+    ttl = tuple(sorted(ttl_seconds(settings).items()))
+
+    def searched(spec: SearchFilter, limit: int) -> tuple[str, tuple[Any, ...]]:
+        prepared = compiled_search(SearchShape.of(spec), ttl, DIALECT)
+        return prepared.sql, prepared.arguments(search_parameters(spec, offset=0, limit=limit))
+
     return {
-        "availability search (near Utrecht, 30 km, 20 rows)": (
-            search_statement(near, stale, free, offset=0, limit=21),
-            {},
+        "availability search (near Utrecht, 30 km, 20 rows)": searched(near, 21),
+        "matching candidates (GRZ, whole country, first page of 500)": searched(candidates, 501),
+        "regional history, 7 days, one region (ZK-UTRECHT)": _compiled(
+            HISTORY_SQL[(True, False)], utrecht
         ),
-        "matching candidates (GRZ, whole country, first page of 500)": (
-            search_statement(candidates, stale, free, offset=0, limit=501),
-            {},
-        ),
-        "regional history, 7 days, one region (ZK-UTRECHT)": (
-            HISTORY_SQL[(True, False)],
-            utrecht,
-        ),
-        "regional history, 7 days, whole country": (HISTORY_SQL[(False, False)], history),
+        "regional history, 7 days, whole country": _compiled(HISTORY_SQL[(False, False)], history),
     }
+
+
+def _compiled(statement: Any, params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    compiled = statement.compile(dialect=DIALECT)
+    values = compiled.construct_params(params)
+    return str(compiled), tuple(values[key] for key in compiled.positiontup or [])
 
 
 async def explain(database: str) -> dict[str, str]:
     """`EXPLAIN (ANALYZE, BUFFERS)` of each hot query, after one run to warm the cache."""
-    dialect = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
     # As the services connect (shared.db): without JIT compilation.
     conn = await asyncpg.connect(plain_url(database), server_settings={"jit": "off"})
     try:
         plans = {}
-        for name, (statement, params) in hot_queries().items():
-            compiled = statement.compile(
-                dialect=dialect, compile_kwargs={"render_postcompile": True}
-            )
-            values = compiled.construct_params(params)
-            args = [values[key] for key in compiled.positiontup or []]
-            await conn.fetch(str(compiled), *args)
-            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", *args)
+        for name, (sql, args) in hot_queries().items():
+            await conn.fetch(sql, *args)
+            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
             plans[name] = "\n".join(r[0] for r in rows)
         return plans
     finally:

@@ -36,12 +36,16 @@ def distance_km(origin: tuple[float, float], to: tuple[float, float]) -> float:
 
 
 def distance_km_sql(
-    origin: tuple[float, float], lat: SQLColumnExpression[float], lon: SQLColumnExpression[float]
+    origin: tuple[float | ColumnElement[float], float | ColumnElement[float]],
+    lat: SQLColumnExpression[float],
+    lon: SQLColumnExpression[float],
 ) -> ColumnElement[float]:
-    """SQL: the same distance in km from `origin` to the point in columns `lat`, `lon`."""
+    """SQL: the same distance in km from `origin` (values, or parameters of a statement
+    built once) to the point in columns `lat`, `lon`."""
+    lat0 = origin[0] if isinstance(origin[0], ColumnElement) else literal(origin[0])
     dlat = func.radians(lat - origin[0]) / 2
     dlon = func.radians(lon - origin[1]) / 2
-    a = func.power(func.sin(dlat), 2) + func.cos(func.radians(literal(origin[0]))) * func.cos(
+    a = func.power(func.sin(dlat), 2) + func.cos(func.radians(lat0)) * func.cos(
         func.radians(lat)
     ) * func.power(func.sin(dlon), 2)
     return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(a, 1.0)))

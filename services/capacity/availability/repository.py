@@ -1,12 +1,33 @@
+from __future__ import annotations
+
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, TextClause, func, literal, select, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    TextClause,
+    all_,
+    any_,
+    bindparam,
+    func,
+    null,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity.models import CapacityState
+from services.capacity.capacity.staleness import free_expression, stale_expression_of
 from services.capacity.facilities.models import Facility
 from services.capacity.organisations.models import Organisation
 from shared.geo import bounding_box, distance_km_sql
@@ -31,16 +52,72 @@ class SearchFilter:
     ruled_out_features: Collection[str] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class SearchShape:
+    """Which parts a search has: searches of one shape share one statement."""
+
+    by_region: bool
+    by_features: bool
+    include_stale: bool
+    hours_ruled_out: bool
+    features_ruled_out: bool
+    near: bool
+    within_radius: bool
+    longitudes_bounded: bool
+
+    @classmethod
+    def of(cls, spec: SearchFilter) -> SearchShape:
+        box = bounding_box(spec.near, spec.radius_km) if spec.near and spec.radius_km else None
+        return cls(
+            by_region=spec.region_codes is not None,
+            by_features=bool(spec.features),
+            include_stale=spec.include_stale,
+            hours_ruled_out=bool(spec.ruled_out_hours),
+            features_ruled_out=bool(spec.ruled_out_features),
+            near=spec.near is not None,
+            within_radius=box is not None,
+            longitudes_bounded=box is not None and box.lon is not None,
+        )
+
+
+def search_parameters(spec: SearchFilter, *, offset: int, limit: int) -> dict[str, Any]:
+    """The values of one search, by the names of the statement's parameters."""
+    values: dict[str, Any] = {
+        "place_types": list(spec.place_types),
+        "min_free": spec.min_free,
+        "offset": offset,
+        "limit": limit,
+        "regions": sorted(spec.region_codes or ()),
+        "features": list(spec.features),
+        "hours": sorted(spec.ruled_out_hours),
+        "ruled_features": sorted(spec.ruled_out_features),
+    }
+    if spec.near:
+        values["lat"], values["lon"] = spec.near
+        if spec.radius_km:
+            box = bounding_box(spec.near, spec.radius_km)
+            values["radius"] = spec.radius_km
+            values["lat_min"], values["lat_max"] = box.lat
+            if box.lon is not None:
+                values["lon_min"], values["lon_max"] = box.lon
+    return values
+
+
+def _text_array(name: str) -> BindParameter[list[str]]:
+    return bindparam(name, type_=ARRAY(String))  # type: ignore[arg-type]
+
+
+def _float(name: str) -> BindParameter[float]:
+    return bindparam(name, type_=Float)
+
+
 def search_statement(
-    spec: SearchFilter,
-    stale: ColumnElement[bool],
-    free: ColumnElement[int],
-    *,
-    offset: int,
-    limit: int,
+    shape: SearchShape, stale: ColumnElement[bool], free: ColumnElement[int]
 ) -> Select[*tuple[Any, ...]]:
-    """The search's SQL: one row per matching place, with its facility and distance."""
-    distance = distance_km(*spec.near) if spec.near else literal(None)
+    """The search's SQL for searches of `shape`, its values as named parameters (see
+    `search_parameters`): one row per matching place, with its facility and distance."""
+    lat, lon = _float("lat"), _float("lon")
+    distance = distance_km_sql((lat, lon), Facility.lat, Facility.lon) if shape.near else None
     # Plain columns, not ORM entities: matching reads thousands of rows at a time.
     query = (
         select(
@@ -68,47 +145,78 @@ def search_statement(
             CapacityState.source,
             free.label("free"),
             stale.label("stale"),
-            distance.label("distance_km"),
+            (distance if distance is not None else null()).label("distance_km"),
         )
         .join(Facility, Facility.id == CapacityState.facility_id)
         .join(Organisation, Organisation.id == Facility.organisation_id)
-        .where(CapacityState.place_type.in_(spec.place_types), free >= spec.min_free)
+        .where(
+            CapacityState.place_type == any_(_text_array("place_types")),
+            free >= bindparam("min_free", type_=Integer),
+        )
     )
-    if spec.region_codes is not None:
-        query = query.where(Facility.region_code.in_(spec.region_codes))
-    if spec.features:
-        query = query.where(Facility.features.contains(list(spec.features)))
-    if not spec.include_stale:
+    if shape.by_region:
+        query = query.where(Facility.region_code == any_(_text_array("regions")))
+    if shape.by_features:
+        query = query.where(Facility.features.contains(_text_array("features")))
+    if not shape.include_stale:
         query = query.where(~stale)
-    if spec.ruled_out_hours:
-        query = query.where(Facility.admission_hours.not_in(spec.ruled_out_hours))
-    if spec.ruled_out_features:
-        query = query.where(~Facility.features.overlap(list(spec.ruled_out_features)))
-    if spec.near and spec.radius_km is not None:
+    if shape.hours_ruled_out:
+        query = query.where(Facility.admission_hours != all_(_text_array("hours")))
+    if shape.features_ruled_out:
+        query = query.where(~Facility.features.overlap(_text_array("ruled_features")))
+    if distance is not None and shape.within_radius:
         # The box first, on the index of positions; the exact distance only inside it.
-        box = bounding_box(spec.near, spec.radius_km)
-        query = query.where(Facility.lat.between(*box.lat))
-        if box.lon is not None:
-            query = query.where(Facility.lon.between(*box.lon))
-        query = query.where(distance <= spec.radius_km)
-    if spec.near:
+        query = query.where(Facility.lat.between(_float("lat_min"), _float("lat_max")))
+        if shape.longitudes_bounded:
+            query = query.where(Facility.lon.between(_float("lon_min"), _float("lon_max")))
+        query = query.where(distance <= _float("radius"))
+    if distance is not None:
         query = query.order_by(distance, free.desc(), Facility.id)
     else:
         query = query.order_by(free.desc(), Facility.name, Facility.id, CapacityState.place_type)
+    offset, limit = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
     return query.offset(offset).limit(limit)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSearch:
+    """A search statement as the driver receives it, and its parameters in order."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    def arguments(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        merged = {**self.fixed, **values}
+        return tuple(merged[name] for name in self.names)
+
+
+@lru_cache(maxsize=256)
+def compiled_search(
+    shape: SearchShape, ttl: tuple[tuple[str, float], ...], dialect: Dialect
+) -> CompiledSearch:
+    """Built and compiled once per shape, time-to-live settings and dialect: a search
+    then costs its parameters only, not building a statement and its cache key."""
+    statement = search_statement(shape, stale_expression_of(dict(ttl)), free_expression())
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    fixed = compiled.construct_params(_check=False)
+    return CompiledSearch(str(compiled), names, {k: fixed[k] for k in names if k in fixed})
 
 
 async def search(
     session: AsyncSession,
     spec: SearchFilter,
-    stale: ColumnElement[bool],
-    free: ColumnElement[int],
+    ttl: dict[str, float],
     *,
     offset: int,
     limit: int,
 ) -> Sequence[Any]:
-    query = search_statement(spec, stale, free, offset=offset, limit=limit)
-    return (await session.execute(query)).all()
+    connection = await session.connection()
+    prepared = compiled_search(SearchShape.of(spec), tuple(sorted(ttl.items())), connection.dialect)
+    values = search_parameters(spec, offset=offset, limit=limit)
+    result = await connection.exec_driver_sql(prepared.sql, prepared.arguments(values))
+    return result.all()
 
 
 async def summary(

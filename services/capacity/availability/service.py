@@ -43,9 +43,7 @@ async def search(
     if not include_ineligible:
         hours, features = screen.ruled_out()
         spec = replace(spec, ruled_out_hours=hours, ruled_out_features=features)
-    rows = await repository.search(
-        session, spec, stale_expression(settings), free_expression(), offset=offset, limit=limit
-    )
+    rows = await repository.search(session, spec, ttl_seconds(settings), offset=offset, limit=limit)
     verdicts = [screen.assess(row.admission_hours, row.features) for row in rows]
     return [
         AvailabilityItem(

@@ -51,8 +51,13 @@ def reminder_stage_expression(settings: Settings, now: datetime) -> ColumnElemen
 
 def stale_expression(settings: Settings) -> ColumnElement[bool]:
     """SQL: whether a capacity row's report is older than its time-to-live."""
+    return stale_expression_of(ttl_seconds(settings))
+
+
+def stale_expression_of(ttl_by_place_type: dict[str, float]) -> ColumnElement[bool]:
+    """SQL: the same, for these times-to-live in seconds."""
     ttl = case(
-        *[(CapacityState.place_type == code, secs) for code, secs in ttl_seconds(settings).items()],
+        *[(CapacityState.place_type == code, secs) for code, secs in ttl_by_place_type.items()],
         else_=0.0,
     )
     return func.extract("epoch", func.now() - CapacityState.observed_at) > ttl
