@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/zorgplek up --demo
 
+# The suite runs in parallel workers, each with a database and ports of its own. One worker
+# more than there are cores, at most six: tests spend much of their time waiting on
+# PostgreSQL, a browser or a child process. `TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 1, 6))')
+
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
