@@ -270,18 +270,22 @@ def _history_sql(by_region: bool, by_place_type: bool) -> TextClause:
         ),
         places AS ({places}),
         reports AS (
-            SELECT r.place_type, r.available, r.staffed,
+            SELECT p.place_type, r.available, r.staffed,
                 date_part('epoch', r.observed_at - CAST(:since AS timestamptz)) AS offset_s,
                 coalesce(t.seconds, 0) AS ttl_s,
-                date_part('epoch', lead(r.observed_at) OVER (
-                    PARTITION BY r.facility_id, r.place_type ORDER BY r.observed_at, r.id
-                ) - CAST(:since AS timestamptz)) AS next_s
+                date_part('epoch', r.next_at - CAST(:since AS timestamptz)) AS next_s
             FROM places p
             LEFT JOIN ttl t ON t.place_type = p.place_type
-            JOIN capacity.capacity_reports r
-                ON r.facility_id = p.facility_id AND r.place_type = p.place_type
-                AND r.observed_at >= CAST(:earliest AS timestamptz)
-                AND r.observed_at <= CAST(:until AS timestamptz)
+            -- Per place, in the index's order: the next report is found without sorting
+            -- the whole period's reports at once.
+            CROSS JOIN LATERAL (
+                SELECT r.available, r.staffed, r.observed_at,
+                    lead(r.observed_at) OVER (ORDER BY r.observed_at, r.id) AS next_at
+                FROM capacity.capacity_reports r
+                WHERE r.facility_id = p.facility_id AND r.place_type = p.place_type
+                    AND r.observed_at >= CAST(:earliest AS timestamptz)
+                    AND r.observed_at <= CAST(:until AS timestamptz)
+            ) r
         ),
         moments AS (
             SELECT r.place_type, k, sum(r.available) AS available,
