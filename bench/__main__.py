@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,14 @@ async def national(names: list[str], quick: bool) -> dict[str, Any]:
     return results
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    # Stopped from outside (a time limit, Ctrl-C): the servers are stopped and the database
+    # is dropped on the way out, as at the end of a run.
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="one short run per measurement")
     parser.add_argument("names", nargs="*", help=f"of {[*SCENARIOS, *ALONE]}; default all")
