@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -45,6 +46,12 @@ def _fuzz(base_url: str, headers_for: Any, answered: Counter[int]) -> list[str]:
     return found
 
 
+def _answers_with_an_event_stream(operation: Any) -> bool:
+    """Whether the document says `operation` may answer with Server-Sent Events."""
+    responses: dict[str, Any] = operation.definition.raw.get("responses", {})
+    return any("text/event-stream" in (r.get("content") or {}) for r in responses.values())
+
+
 def _examples(
     operation: Any,
     mode: GenerationMode,
@@ -53,6 +60,8 @@ def _examples(
     found: list[str],
     answered: Counter[int],
 ) -> None:
+    streams = _answers_with_an_event_stream(operation)
+
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES,
@@ -63,13 +72,20 @@ def _examples(
         suppress_health_check=list(HealthCheck),
     )
     def call(case: schemathesis.Case[Any]) -> None:
-        response = case.call(base_url=base_url, headers=headers, timeout=30)
-        answered[response.status_code] += 1
-        if response.status_code >= 500:
-            found.append(
-                f"{case.method} {case.formatted_path} → {response.status_code}: "
-                f"{response.text[:200]}"
-            )
+        if streams:
+            # The status line is the whole answer to judge: an event stream that opened
+            # runs until the client leaves, so the client leaves once it has the status.
+            kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
+            with requests.request(**kwargs, stream=True, timeout=30) as response:
+                status, body = response.status_code, ""
+                if status >= 500:
+                    body = response.text
+        else:
+            answer = case.call(base_url=base_url, headers=headers, timeout=30)
+            status, body = answer.status_code, answer.text
+        answered[status] += 1
+        if status >= 500:
+            found.append(f"{case.method} {case.formatted_path} → {status}: {body[:200]}")
 
     call()
 
