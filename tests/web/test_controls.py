@@ -232,6 +232,27 @@ async def test_the_provider_sees_who_reserved_and_their_phone(
     assert "<dd data-reference>HA-2026/0042</dd>" in page
 
 
+async def _send_referral_form(web: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    """The referral form sent as a GP sends it: a GRZ referral with `fields` filled in."""
+    page = (await web.get("/aanmelden")).text
+    key = re.search(r'name="key" value="([^"]+)"', page)
+    assert key is not None
+    return await web.post(
+        "/aanmelden",
+        data={
+            "csrf": csrf_of(page),
+            "key": key.group(1),
+            "place_type": "GRZ",
+            "region_code": KENNEMERLAND,
+            "urgency": "soon",
+            "birth_year": "1929",
+            "sex": "female",
+            "postcode": "2011",
+            **fields,
+        },
+    )
+
+
 async def test_a_gp_tells_referrals_apart_by_their_own_reference(
     web: httpx.AsyncClient,
     session_cookie: SessionCookie,
@@ -244,23 +265,7 @@ async def test_a_gp_tells_referrals_apart_by_their_own_reference(
     assert 'id="reference"' in form
 
     async def send(reference: str) -> httpx.Response:
-        page = (await web.get("/aanmelden")).text
-        key = re.search(r'name="key" value="([^"]+)"', page)
-        assert key is not None
-        return await web.post(
-            "/aanmelden",
-            data={
-                "csrf": csrf_of(page),
-                "key": key.group(1),
-                "place_type": "GRZ",
-                "region_code": KENNEMERLAND,
-                "urgency": "soon",
-                "birth_year": "1929",
-                "sex": "female",
-                "postcode": "2011",
-                "reference": reference,
-            },
-        )
+        return await _send_referral_form(web, reference=reference)
 
     bsn = await send("123456782")
     assert bsn.status_code == 200
@@ -322,23 +327,7 @@ async def test_the_form_refuses_a_bsn_however_it_is_written_as_the_api_does(
     sign_in(web, session_cookie("referrer", org=practice["id"], practice=HAARLEM))
 
     async def send(notes: str) -> httpx.Response:
-        page = (await web.get("/aanmelden")).text
-        key = re.search(r'name="key" value="([^"]+)"', page)
-        assert key is not None
-        return await web.post(
-            "/aanmelden",
-            data={
-                "csrf": csrf_of(page),
-                "key": key.group(1),
-                "place_type": "GRZ",
-                "region_code": KENNEMERLAND,
-                "urgency": "soon",
-                "birth_year": "1929",
-                "sex": "female",
-                "postcode": "2011",
-                "notes": notes,
-            },
-        )
+        return await _send_referral_form(web, notes=notes)
 
     for notes in WRITTEN_AS_A_BSN:
         refused = await send(notes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,19 +23,10 @@ from services.triage import metrics
 from services.triage.referrals import events, repository
 from services.triage.referrals.models import Referral, ReferralEvent, Reservation
 from shared.auth import Principal
-from shared.contracts.referrals import TimelineDetail
+from shared.contracts.referrals import Status, TimelineDetail
 from shared.errors import Conflict
 
-STATUSES = (
-    "submitted",
-    "in_triage",
-    "searching",
-    "reserved",
-    "placed",
-    "handed_over",
-    "advised",
-    "cancelled",
-)
+STATUSES: tuple[str, ...] = get_args(Status)
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"in_triage", "reserved", "cancelled"}),
     "in_triage": frozenset({"searching", "advised", "cancelled"}),
