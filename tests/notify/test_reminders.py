@@ -20,7 +20,17 @@ from services.notify.audience import Viewer, may_see
 from shared.contracts.events import read_audience
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report
-from tests.notify.conftest import Receiver, Smtp, deliver, relay_all, subscribe
+from tests.notify.conftest import (
+    Receiver,
+    Smtp,
+    SseReader,
+    capacity_data,
+    deliver,
+    emit,
+    pump,
+    relay_all,
+    subscribe,
+)
 
 DUE = ["capacity.due"]
 
@@ -163,3 +173,39 @@ DUE_AUDIENCE = read_audience({"organisation_ids": [str(OWN)], "regions": []})
 def test_a_reminder_is_for_the_own_organisation_alone(viewer: Viewer, sees: bool) -> None:
     """Webhooks, e-mail and the live stream share this one rule."""
     assert may_see(viewer, DUE_AUDIENCE) is sees
+
+
+async def test_the_live_stream_brings_a_reminder_to_the_own_organisation_alone(
+    app: FastAPI, live_url: str, client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    mine = await create_organisation(client, auth)
+    other = await create_organisation(client, auth)
+    facility = await create_facility(client, auth, mine["id"], place_types=["WLZ_CRISIS"])
+    start = datetime.now(UTC)
+    await report(client, auth, facility, "WLZ_CRISIS", age=timedelta(0))  # 4 h to live
+    await relay_all(app)
+    await pump(app)
+    wanted = {"event_types": "capacity.due,capacity.updated"}
+    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+        async with (
+            http.stream(
+                "GET", "/api/v1/stream", params=wanted, headers=auth("provider", org=mine["id"])
+            ) as own,
+            http.stream(
+                "GET", "/api/v1/stream", params=wanted, headers=auth("provider", org=other["id"])
+            ) as others,
+        ):
+            own_reader, others_reader = SseReader(own), SseReader(others)
+            assert await remind(app, start + timedelta(hours=3, minutes=1)) == 1
+            # Then something everyone sees: what comes before it on a stream is all there is.
+            marker = await emit(app, "capacity.updated", capacity_data())
+            await pump(app)
+
+            due = await own_reader.event()
+            assert due.event == "capacity.due"
+            assert (due.json()["data"]["facility_id"], due.json()["data"]["stage"]) == (
+                facility["id"],
+                "due",
+            )
+            assert (await own_reader.event()).id == str(marker.id)
+            assert (await others_reader.event()).id == str(marker.id)
