@@ -18,10 +18,12 @@ run: $(STAMP)
 # The suite runs in parallel workers, each with a database and ports of its own. One worker
 # more than there are cores, at most six: tests spend much of their time waiting on
 # PostgreSQL, a browser or a child process. `TEST_WORKERS=0` runs everything in one process.
+# Tests are handed out a few at a time, the long ones first (tests/conftest.py), so no
+# worker is left with a queue behind a long test while the others are idle.
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 1, 6))')
 
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,17 +16,21 @@ from tests.triage.helpers import actors, claim, fetch, free_places, reserve, sub
 
 TRIAGISTS = 30
 ROUNDS = 20
+# The rounds are dealt over tests of their own, so that parallel workers share them.
+PARTS = 4
 LAST_PLACES = 2
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("part", range(PARTS))
 async def test_thirty_triagists_reserving_the_last_two_places(
-    live_url: str, auth: TokenFactory, database_url: str
+    live_url: str, auth: TokenFactory, database_url: str, part: int
 ) -> None:
     """Each round a new facility reports its last two places and thirty triagists, each on
     a referral of their own, reserve there at once: exactly two succeed. The two winners'
     reservations are then declined, so all thirty race again in the next round (from
-    `in_triage` or, after a decline, from `searching`)."""
+    `in_triage` or, after a decline, from `searching`). ROUNDS rounds in all, in PARTS
+    tests of as many rounds each."""
     limits = httpx.Limits(max_connections=TRIAGISTS * 2)
     async with httpx.AsyncClient(base_url=live_url, limits=limits, timeout=60) as client:
         people = await actors(client, auth)
@@ -40,7 +44,7 @@ async def test_thirty_triagists_reserving_the_last_two_places(
         await asyncio.gather(
             *(claim(client, r["id"], t) for r, t in zip(referrals, triagists, strict=True))
         )
-        for round_number in range(ROUNDS):
+        for round_number in range(ROUNDS // PARTS):
             facility = await place_with_free(client, auth, LAST_PLACES)
             answers = await asyncio.gather(
                 *(
@@ -50,7 +54,7 @@ async def test_thirty_triagists_reserving_the_last_two_places(
             )
             codes = sorted(a.status_code for a in answers)
             assert codes == [201] * LAST_PLACES + [409] * (TRIAGISTS - LAST_PLACES), (
-                round_number,
+                (part, round_number),
                 [a.text for a in answers if a.status_code not in (201, 409)],
             )
             assert await free_places(client, auth, facility, "ELV_HOOG") == 0
