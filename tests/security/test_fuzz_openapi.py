@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -90,6 +91,7 @@ def _examples(
     call()
 
 
+@pytest.mark.slow
 async def test_no_operation_answers_5xx_to_generated_input(
     live_url: str, auth: TokenFactory, client: httpx.AsyncClient
 ) -> None:
