@@ -17,6 +17,7 @@ from tests.notify.conftest import (
     Receiver,
     Smtp,
     SseReader,
+    capacity_data,
     deliver,
     deliveries,
     emit,
@@ -28,19 +29,7 @@ from tests.notify.conftest import (
 )
 
 REFERRAL_EVENTS = ["referral.created", "referral.status_changed", "reservation.held"]
-CAPACITY = {
-    "facility_id": str(uuid.uuid4()),
-    "organisation_id": str(uuid.uuid4()),
-    "place_type": "ELV_HOOG",
-    "region_code": KENNEMERLAND,
-    "lat": 52.38,
-    "lon": 4.64,
-    "free": 1,
-    "available": 1,
-    "held": 0,
-    "staffed": 4,
-    "observed_at": "2026-11-22T10:00:00+00:00",
-}
+CAPACITY = capacity_data()
 
 
 async def test_webhooks_and_email_go_only_to_who_may_see(
