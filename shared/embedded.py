@@ -3,9 +3,11 @@ a real PostgreSQL shipped in the `pgserver` wheel, its data kept under one folde
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +28,12 @@ def start(data_dir: Path, database: str = "zorgplek") -> tuple[str, Callable[[],
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     from pgserver import get_server  # type: ignore[attr-defined]
 
-    server = get_server(data_dir, cleanup_mode="stop")
+    # Run as root, pgserver adds a system user of its own the first time; two processes
+    # starting at once (parallel test workers on a fresh machine) would both add it and
+    # one would initialise its data as a user that is then replaced. One start at a time.
+    with open(Path(tempfile.gettempdir()) / "zorgplek-embedded.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = get_server(data_dir, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
