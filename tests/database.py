@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,6 +42,7 @@ async def fresh_database(scratch: Path) -> AsyncIterator[str]:
     try:
         yield _with_database(server_url, name)
     finally:
+        await _forget_emptiers(_with_database(server_url, name))
         admin = await asyncpg.connect(plain_url(server_url))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -55,29 +57,63 @@ async def fresh_database(scratch: Path) -> AsyncIterator[str]:
 _TRUNCATED = frozenset({"audit.audit_log"})
 
 
+@dataclass
+class _Emptier:
+    """What emptying one database needs, found once per run: a connection of its own, the
+    tables children first, a query that tells which of them hold rows, and the statements
+    that put the sequences their columns own back at their start."""
+
+    connection: asyncpg.Connection
+    tables: list[str]
+    probe: str
+    resets: list[str]
+
+
+_emptiers: dict[tuple[str, tuple[str, ...]], _Emptier] = {}
+
+
+async def _emptier(url: str, schemas: tuple[str, ...]) -> _Emptier:
+    known = _emptiers.get((url, schemas))
+    if known is not None and not known.connection.is_closed():
+        return known
+    conn = await asyncpg.connect(plain_url(url))
+    tables = _parents_last(await conn.fetch(_TABLES, list(schemas)))
+    probe = " UNION ALL ".join(
+        f"SELECT {i} FROM (SELECT FROM {table} LIMIT 1) AS t{i}" for i, table in enumerate(tables)
+    )
+    resets = [
+        f"SELECT setval('{row['name']}'::regclass, {row['start_value']}, false)"
+        for row in await conn.fetch(_SEQUENCES, list(schemas))
+    ]
+    _emptiers[(url, schemas)] = emptier = _Emptier(conn, tables, probe, resets)
+    return emptier
+
+
+async def _forget_emptiers(url: str) -> None:
+    for key in [key for key in _emptiers if key[0] == url]:
+        await _emptiers.pop(key).connection.close()
+
+
 async def empty_tables(url: str, schemas: tuple[str, ...]) -> None:
     """Leave every table of `schemas` (except the migration version tables) empty and every
     sequence they own where it started, as `TRUNCATE … RESTART IDENTITY` of all of them
-    would — touching only the tables that hold rows and the sequences that were used, with
-    DELETE, children before their parents: a TRUNCATE costs a new file per table and
-    index, tens of milliseconds each, while most tests write to a handful of tables."""
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        tables = _parents_last(await conn.fetch(_TABLES, list(schemas)))
-        # A request a browser test left in flight may write between our statements (a
-        # child row after its table was emptied) or lock a row we delete: look again.
-        for attempt in range(5):
-            try:
-                await _empty(conn, tables, schemas)
-                break
-            except (
-                asyncpg.exceptions.DeadlockDetectedError,
-                asyncpg.exceptions.ForeignKeyViolationError,
-            ):
-                if attempt == 4:
-                    raise
-    finally:
-        await conn.close()
+    would — touching only the tables that hold rows, with DELETE, children before their
+    parents: a TRUNCATE costs a new file per table and index, tens of milliseconds each,
+    while most tests write to a handful of tables. Two round trips: which tables hold rows,
+    then every DELETE and sequence reset in one transaction."""
+    emptier = await _emptier(url, schemas)
+    # A request a browser test left in flight may write between our statements (a child
+    # row after its table was emptied) or lock a row we delete: look again.
+    for attempt in range(5):
+        try:
+            await _empty(emptier)
+            return
+        except (
+            asyncpg.exceptions.DeadlockDetectedError,
+            asyncpg.exceptions.ForeignKeyViolationError,
+        ):
+            if attempt == 4:
+                raise
 
 
 _TABLES = """
@@ -95,15 +131,13 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1::text[]) AND c.relname <> '
 """
 
 
-# The sequences a table's column owns (serial or identity) that handed out a value.
-_USED_SEQUENCES = """
+# The sequences a table's column owns (serial or identity), with their start.
+_SEQUENCES = """
 SELECT format('%I.%I', n.nspname, s.relname) AS name, q.seqstart AS start_value
 FROM pg_class s
 JOIN pg_namespace n ON n.oid = s.relnamespace
 JOIN pg_sequence q ON q.seqrelid = s.oid
-WHERE n.nspname = ANY($1::text[])
-  -- the relkind first: PostgreSQL may otherwise ask an index for its last value
-  AND CASE WHEN s.relkind = 'S' THEN pg_sequence_last_value(s.oid) END IS NOT NULL
+WHERE n.nspname = ANY($1::text[]) AND s.relkind = 'S'
   AND EXISTS (
       SELECT FROM pg_depend d
       WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
@@ -127,18 +161,14 @@ def _parents_last(rows: list[asyncpg.Record]) -> list[str]:
     return ordered
 
 
-async def _empty(conn: asyncpg.Connection, tables: list[str], schemas: tuple[str, ...]) -> None:
-    probe = " UNION ALL ".join(
-        f"SELECT {i} FROM (SELECT FROM {table} LIMIT 1) AS t{i}" for i, table in enumerate(tables)
-    )
-    written = {tables[row[0]] for row in await conn.fetch(probe)} if tables else set()
-    used = await conn.fetch(_USED_SEQUENCES, list(schemas))
-    async with conn.transaction():
-        for table in tables:
-            if table in written:
-                verb = "TRUNCATE" if table in _TRUNCATED else "DELETE FROM"
-                await conn.execute(f"{verb} {table}")
-        for sequence in used:
-            await conn.execute(
-                "SELECT setval($1::regclass, $2, false)", sequence["name"], sequence["start_value"]
-            )
+async def _empty(emptier: _Emptier) -> None:
+    tables = emptier.tables
+    written = {tables[row[0]] for row in await emptier.connection.fetch(emptier.probe)}
+    deletes = [
+        f"{'TRUNCATE' if table in _TRUNCATED else 'DELETE FROM'} {table}"
+        for table in tables
+        if table in written
+    ]
+    # Without parameters the statements go as one simple query: one round trip, and one
+    # transaction for all of them.
+    await emptier.connection.execute(";\n".join([*deletes, *emptier.resets]))
