@@ -16,8 +16,7 @@ from typing import Any
 
 from services.triage.matching.ranking import MatchRequest, candidates_from, rank
 from shared import reference
-from shared.contracts.capacity import AvailabilityItem
-from shared.pagination import Page
+from shared.contracts.capacity import Candidates
 
 CANDIDATES = 3000
 RUNS = 50
@@ -25,9 +24,9 @@ TARGET_MS = 50.0
 HAARLEM = (52.3810, 4.6370)
 
 
-def availability_items(count: int, now: datetime, seed: int = 7) -> list[dict[str, Any]]:
-    """`count` items as `GET /api/v1/availability` answers them, spread over the country's
-    zorgkantoor regions; a fifth report office hours, a tenth are stale."""
+def candidate_places(count: int, now: datetime, seed: int = 7) -> list[dict[str, Any]]:
+    """`count` items as `GET /api/v1/availability/candidates` answers them, spread over the
+    country's zorgkantoor regions; a fifth report office hours, a tenth are stale."""
     rng = random.Random(seed)
     regions = [r.code for r in reference.regions().values() if r.kind == "zorgkantoor"]
     features = list(reference.features())
@@ -50,13 +49,9 @@ def availability_items(count: int, now: datetime, seed: int = 7) -> list[dict[st
                 },
                 "place_type": "GRZ",
                 "free": rng.randint(1, 6),
-                "available": 6,
-                "held": 0,
-                "staffed": 12,
-                "expected_available_24h": None,
                 "observed_at": (now - timedelta(minutes=rng.uniform(0, 14 * 60))).isoformat(),
                 "stale": rng.random() < 0.1,
-                "distance_km": None,
+                "source": "api",
             }
         )
     return items
@@ -89,9 +84,9 @@ def _report(label: str, timings: list[float]) -> float:
 
 def main() -> None:
     now = datetime(2026, 10, 1, 18, 0, tzinfo=UTC)  # evening: the admission-hours rule applies
-    items = availability_items(CANDIDATES, now)
+    items = candidate_places(CANDIDATES, now)
     body = json.dumps({"items": items}).encode()
-    candidates = candidates_from(Page[AvailabilityItem].model_validate_json(body).items)
+    candidates = candidates_from(Candidates.model_validate_json(body).items)
     ttl = reference.ttl_seconds({})
     preferred = frozenset(item["facility"]["id"] for item in items[:5])
     declined = frozenset(item["facility"]["id"] for item in items[5:8])
@@ -130,7 +125,7 @@ def main() -> None:
         worst = max(worst, _report(f"rank, {label}", _timed(ranking, RUNS)))
         print(f"{'':<44} {shown} places shown")
 
-    parsed = Page[AvailabilityItem].model_validate_json(body).items
+    parsed = Candidates.model_validate_json(body).items
 
     def build_and_rank() -> object:
         return rank(candidates_from(parsed), requests["supraregional, no needs"], now, ttl)
@@ -140,7 +135,7 @@ def main() -> None:
     # Reading the answer off the wire is the client's part, shown beside plain JSON
     # decoding for scale; the target is for ranking.
     def read_answer() -> object:
-        return Page[AvailabilityItem].model_validate_json(body)
+        return Candidates.model_validate_json(body)
 
     def decode_only() -> object:
         return json.loads(body)

@@ -82,13 +82,15 @@ def hot_queries() -> dict[str, tuple[str, tuple[Any, ...]]]:
     utrecht = {**history, "regions": sorted(reference.covered_regions("ZK-UTRECHT"))}
     ttl = tuple(sorted(ttl_seconds(settings).items()))
 
-    def searched(spec: SearchFilter, limit: int) -> tuple[str, tuple[Any, ...]]:
-        prepared = compiled_search(SearchShape.of(spec), ttl, DIALECT)
+    def searched(
+        spec: SearchFilter, limit: int, *, matching: bool = False
+    ) -> tuple[str, tuple[Any, ...]]:
+        prepared = compiled_search(SearchShape.of(spec), ttl, DIALECT, candidates=matching)
         return prepared.sql, prepared.arguments(search_parameters(spec, offset=0, limit=limit))
 
     return {
         "availability search (near Utrecht, 30 km, 20 rows)": searched(near, 21),
-        "matching candidates (GRZ, whole country, first page of 500)": searched(candidates, 501),
+        "matching candidates (GRZ, whole country)": searched(candidates, 0, matching=True),
         "regional history, 7 days, one region (ZK-UTRECHT)": _compiled(
             HISTORY_SQL[(True, False)], utrecht
         ),

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from shared.auth import issue_token
 from shared.contracts.capacity import (
-    AvailabilityItem,
+    CandidatePlace,
+    Candidates,
     FacilityOut,
     HoldEnding,
     HoldIn,
@@ -33,7 +34,7 @@ SERVICE_SUB = "service:triage"
 SERVICE_NAME = "Zorgplek triage"
 TOKEN_TTL_SECONDS = 3600
 PAGE_SIZE = 500
-MAX_CANDIDATES = 6000  # twice the country's places of one type, as a guard on paging
+MAX_ORGANISATIONS = 6000  # a guard on paging
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # Idle connections are dropped before the server's keep-alive (uvicorn: 5 s) would drop them.
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
@@ -135,42 +136,20 @@ class CapacityClient:
         )
         raise CapacityUnavailable(f"it answered {response.status_code}")
 
-    async def availability(
-        self,
-        *,
-        place_type: str,
-        region: str | None,
-        features: list[str],
-        include_stale: bool,
-    ) -> list[AvailabilityItem]:
-        """Every candidate place of `place_type` with at least one free, page by page."""
-        params: dict[str, Any] = {
-            "place_type": place_type,
-            "include_stale": "true" if include_stale else "false",
-            "limit": PAGE_SIZE,
-        }
+    async def candidates(
+        self, *, place_type: str, region: str | None, features: list[str]
+    ) -> list[CandidatePlace]:
+        """Every candidate place of `place_type` with at least one free, stale ones
+        included, in one answer (`GET /api/v1/availability/candidates`)."""
+        params: dict[str, str] = {"place_type": place_type}
         if region is not None:
             params["region"] = region
         if features:
             params["features"] = ",".join(features)
-        items: list[AvailabilityItem] = []
-        seen: set[tuple[uuid.UUID, str]] = set()
-        cursor: str | None = None
-        while len(items) < MAX_CANDIDATES:
-            page_params = {**params, **({"cursor": cursor} if cursor else {})}
-            response = await self._call("GET", "/api/v1/availability", params=page_params)
-            if response.status_code != 200:
-                raise CapacityUnavailable(f"availability answered {response.status_code}")
-            page = _parse(Page[AvailabilityItem], response, "availability")
-            for item in page.items:
-                key = (item.facility.id, item.place_type)
-                if key not in seen:  # pages are offsets over live data: drop repeats
-                    seen.add(key)
-                    items.append(item)
-            cursor = page.next_cursor
-            if not cursor:
-                break
-        return items
+        response = await self._call("GET", "/api/v1/availability/candidates", params=params)
+        if response.status_code != 200:
+            raise CapacityUnavailable(f"candidates answered {response.status_code}")
+        return _parse(Candidates, response, "candidates").items
 
     async def facility(self, facility_id: uuid.UUID) -> FacilityOut | None:
         """One facility, or None when capacity does not know it."""
@@ -201,7 +180,7 @@ class CapacityClient:
         """Every organisation of one kind (e.g. `hospital`), page by page."""
         found: set[uuid.UUID] = set()
         cursor: str | None = None
-        while len(found) < MAX_CANDIDATES:
+        while len(found) < MAX_ORGANISATIONS:
             params = {"kind": kind, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
             response = await self._call("GET", "/api/v1/organisations", params=params)
             if response.status_code != 200:

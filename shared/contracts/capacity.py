@@ -77,6 +77,25 @@ class AvailabilityItem(BaseModel):
     admits_from: datetime | None = None
 
 
+class CandidatePlace(BaseModel):
+    """One place type at one location with at least one free, as matching ranks it
+    (`GET /api/v1/availability/candidates`): the location as a match shows it and the
+    numbers the ranking weighs; the care rules are the ranking's own."""
+
+    facility: FacilitySummary
+    place_type: str
+    free: int
+    observed_at: datetime
+    stale: bool
+    source: ReportSource | None = None
+
+
+class Candidates(BaseModel):
+    """Every candidate place of a search for matching, in one answer and in no order."""
+
+    items: list[CandidatePlace]
+
+
 class HoldIn(BaseModel):
     """`POST /api/v1/holds`: hold one free place for a referral."""
 

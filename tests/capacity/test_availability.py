@@ -209,3 +209,82 @@ async def test_summary_gives_the_forecast_of_fresh_reports(
     (item,) = response.json()["items"]
     # "verwacht morgen vrij: 7", from 2 of the 4 locations; the stale report does not count.
     assert (item["expected_available_24h"], item["forecasting"], item["facilities"]) == (7, 2, 4)
+
+
+async def candidates(
+    client: httpx.AsyncClient, auth: TokenFactory, **params: Any
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/api/v1/availability/candidates",
+        params={"place_type": "ELV_HOOG", **params},
+        headers=auth("service"),
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_candidates_are_every_place_of_the_search_in_one_answer(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """Matching's read finds what the search finds with stale places shown, unpaged: the
+    same places with the same numbers, each location as the search shows it."""
+    await place(client, auth, "Een", HAARLEM, 1, features=["dementia"])
+    await place(client, auth, "Drie", HEEMSTEDE, 3, features=["dementia", "oxygen"])
+    await place(client, auth, "Oud", BEVERWIJK, 2, features=["dementia"], age=timedelta(hours=13))
+    await place(client, auth, "Vol", HAARLEM, 0, features=["dementia"])
+    await place(client, auth, "Zonder PG", HAARLEM, 2)
+    await place(client, auth, "GRZ", HAARLEM, 2, features=["dementia"], place_type="GRZ")
+    await place(client, auth, "Leiden", LEIDEN, 4, region="ZK-ZUID-HOLLAND-NOORD")
+    searched = await search(client, auth, include_stale="true", limit=500)
+    found = await candidates(client, auth)
+    assert sorted(i["facility"]["name"] for i in found) == [
+        "Drie", "Een", "Leiden", "Oud", "Zonder PG"
+    ]  # fmt: skip
+    fields = ("facility", "place_type", "free", "observed_at", "stale", "source")
+    assert sorted(({k: i[k] for k in fields} for i in found), key=str) == sorted(
+        ({k: i[k] for k in fields} for i in searched), key=str
+    )
+    assert {i["facility"]["name"]: i["stale"] for i in found if i["stale"]} == {"Oud": True}
+    regional = await candidates(client, auth, region="ROAZ-NHF", features="dementia")
+    assert sorted(i["facility"]["name"] for i in regional) == ["Drie", "Een", "Oud"]
+    both = await candidates(client, auth, features="oxygen,dementia")
+    assert [i["facility"]["name"] for i in both] == ["Drie"]
+    (grz,) = await candidates(client, auth, place_type="GRZ")
+    assert (grz["facility"]["name"], grz["place_type"], grz["free"]) == ("GRZ", "GRZ", 2)
+
+
+async def test_candidates_leave_the_care_rules_to_the_ranking(
+    client: httpx.AsyncClient, auth: TokenFactory
+) -> None:
+    """An office-hours or men-only location is a candidate all the same: the ranking judges
+    it for the patient and counts what the care rules leave out."""
+    organisation = await create_organisation(client, auth, name="Zorg Kantoor")
+    office = await create_facility(
+        client, auth, organisation["id"], name="Kantoor", admission_hours="office",
+        features=["male_only"], place_types=["ELV_HOOG"],
+    )  # fmt: skip
+    await report(client, auth, office, "ELV_HOOG", staffed=5, occupied=4, available=1)
+    (item,) = await candidates(client, auth)
+    assert item["facility"]["admission_hours"] == "office"
+    assert item["facility"]["features"] == ["male_only"]
+    assert set(item) == {"facility", "place_type", "free", "observed_at", "stale", "source"}
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({}, ["query", "place_type"]),
+        ({"place_type": "HOTEL"}, ["query", "place_type"]),
+        ({"place_type": "GRZ", "region": "ZK-ATLANTIS"}, ["query", "region"]),
+        ({"place_type": "GRZ", "features": "jacuzzi"}, ["query", "features"]),
+    ],
+)
+async def test_bad_candidates_request_is_422_naming_the_parameter(
+    client: httpx.AsyncClient, auth: TokenFactory, params: dict[str, Any], loc: list[str]
+) -> None:
+    response = await client.get(
+        "/api/v1/availability/candidates", params=params, headers=auth("service")
+    )
+    assert response.status_code == 422
+    assert loc in [e["loc"] for e in response.json()["errors"]]

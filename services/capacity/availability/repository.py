@@ -111,43 +111,37 @@ def _float(name: str) -> BindParameter[float]:
     return bindparam(name, type_=Float)
 
 
-def search_statement(
-    shape: SearchShape, stale: ColumnElement[bool], free: ColumnElement[int]
+FACILITY_COLUMNS = (
+    Facility.id,
+    Facility.name,
+    Facility.organisation_id,
+    Organisation.name.label("organisation_name"),
+    Facility.city,
+    Facility.region_code,
+    Facility.lat,
+    Facility.lon,
+    Facility.admission_hours,
+    Facility.features,
+    Facility.postcode,
+    Facility.street,
+    Facility.house_number,
+    Facility.phone,
+    Facility.contact_note,
+)
+"""A location as a search answers it (`FacilitySummary`)."""
+
+
+def _searched(
+    query: Select[*tuple[Any, ...]],
+    shape: SearchShape,
+    stale: ColumnElement[bool],
+    free: ColumnElement[int],
+    distance: ColumnElement[float] | None,
 ) -> Select[*tuple[Any, ...]]:
-    """The search's SQL for searches of `shape`, its values as named parameters (see
-    `search_parameters`): one row per matching place, with its facility and distance."""
-    lat, lon = _float("lat"), _float("lon")
-    distance = distance_km_sql((lat, lon), Facility.lat, Facility.lon) if shape.near else None
-    # Plain columns, not ORM entities: matching reads thousands of rows at a time.
+    """`query` of capacity rows joined to their location and organisation, narrowed to the
+    places a search of `shape` finds."""
     query = (
-        select(
-            Facility.id,
-            Facility.name,
-            Facility.organisation_id,
-            Organisation.name.label("organisation_name"),
-            Facility.city,
-            Facility.region_code,
-            Facility.lat,
-            Facility.lon,
-            Facility.admission_hours,
-            Facility.features,
-            Facility.postcode,
-            Facility.street,
-            Facility.house_number,
-            Facility.phone,
-            Facility.contact_note,
-            CapacityState.place_type,
-            CapacityState.available,
-            CapacityState.held,
-            CapacityState.staffed,
-            CapacityState.expected_available_24h,
-            CapacityState.observed_at,
-            CapacityState.source,
-            free.label("free"),
-            stale.label("stale"),
-            (distance if distance is not None else null()).label("distance_km"),
-        )
-        .join(Facility, Facility.id == CapacityState.facility_id)
+        query.join(Facility, Facility.id == CapacityState.facility_id)
         .join(Organisation, Organisation.id == Facility.organisation_id)
         .where(
             CapacityState.place_type == any_(_text_array("place_types")),
@@ -170,12 +164,53 @@ def search_statement(
         if shape.longitudes_bounded:
             query = query.where(Facility.lon.between(_float("lon_min"), _float("lon_max")))
         query = query.where(distance <= _float("radius"))
+    return query
+
+
+def search_statement(
+    shape: SearchShape, stale: ColumnElement[bool], free: ColumnElement[int]
+) -> Select[*tuple[Any, ...]]:
+    """The search's SQL for searches of `shape`, its values as named parameters (see
+    `search_parameters`): one row per matching place, with its facility and distance."""
+    lat, lon = _float("lat"), _float("lon")
+    distance = distance_km_sql((lat, lon), Facility.lat, Facility.lon) if shape.near else None
+    # Plain columns, not ORM entities: a search may read hundreds of rows at a time.
+    columns: Select[*tuple[Any, ...]] = select(
+        *FACILITY_COLUMNS,
+        CapacityState.place_type,
+        CapacityState.available,
+        CapacityState.held,
+        CapacityState.staffed,
+        CapacityState.expected_available_24h,
+        CapacityState.observed_at,
+        CapacityState.source,
+        free.label("free"),
+        stale.label("stale"),
+        (distance if distance is not None else null()).label("distance_km"),
+    )
+    query = _searched(columns, shape, stale, free, distance)
     if distance is not None:
         query = query.order_by(distance, free.desc(), Facility.id)
     else:
         query = query.order_by(free.desc(), Facility.name, Facility.id, CapacityState.place_type)
     offset, limit = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
     return query.offset(offset).limit(limit)
+
+
+def candidates_statement(
+    shape: SearchShape, stale: ColumnElement[bool], free: ColumnElement[int]
+) -> Select[*tuple[Any, ...]]:
+    """Matching's read: every place a search of `shape` finds, with what the ranking weighs
+    and nothing else; unsorted and unpaged, as the ranking orders all of them itself."""
+    query = select(
+        *FACILITY_COLUMNS,
+        CapacityState.place_type,
+        CapacityState.observed_at,
+        CapacityState.source,
+        free.label("free"),
+        stale.label("stale"),
+    )
+    return _searched(query, shape, stale, free, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +228,17 @@ class CompiledSearch:
 
 @lru_cache(maxsize=256)
 def compiled_search(
-    shape: SearchShape, ttl: tuple[tuple[str, float], ...], dialect: Dialect
+    shape: SearchShape,
+    ttl: tuple[tuple[str, float], ...],
+    dialect: Dialect,
+    *,
+    candidates: bool = False,
 ) -> CompiledSearch:
     """Built and compiled once per shape, time-to-live settings and dialect: a search
-    then costs its parameters only, not building a statement and its cache key."""
-    statement = search_statement(shape, stale_expression_of(dict(ttl)), free_expression())
+    then costs its parameters only, not building a statement and its cache key. With
+    `candidates`, matching's read (`candidates_statement`) instead of the search."""
+    build = candidates_statement if candidates else search_statement
+    statement = build(shape, stale_expression_of(dict(ttl)), free_expression())
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
     fixed = compiled.construct_params(_check=False)
@@ -215,6 +256,19 @@ async def search(
     connection = await session.connection()
     prepared = compiled_search(SearchShape.of(spec), tuple(sorted(ttl.items())), connection.dialect)
     values = search_parameters(spec, offset=offset, limit=limit)
+    result = await connection.exec_driver_sql(prepared.sql, prepared.arguments(values))
+    return result.all()
+
+
+async def candidates(
+    session: AsyncSession, spec: SearchFilter, ttl: dict[str, float]
+) -> Sequence[Any]:
+    """Every place `spec` finds, in no order: the rows of `candidates_statement`."""
+    connection = await session.connection()
+    prepared = compiled_search(
+        SearchShape.of(spec), tuple(sorted(ttl.items())), connection.dialect, candidates=True
+    )
+    values = search_parameters(spec, offset=0, limit=0)
     result = await connection.exec_driver_sql(prepared.sql, prepared.arguments(values))
     return result.all()
 

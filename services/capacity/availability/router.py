@@ -4,10 +4,15 @@ from fastapi import Query
 
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
-from services.capacity.availability.schemas import AvailabilityItem, RegionalHistory, Summary
+from services.capacity.availability.schemas import (
+    AvailabilityItem,
+    Candidates,
+    RegionalHistory,
+    Summary,
+)
 from services.capacity.capacity.schemas import MAX_COUNT
 from shared import reference
-from shared.auth import AnyRole, Principal, authenticated_router, role_required
+from shared.auth import AnyRole, Principal, ServiceCaller, authenticated_router, role_required
 from shared.care_rules import Screen, Sex
 from shared.clock import Now
 from shared.db import ReadSession
@@ -110,6 +115,31 @@ async def search_availability(
     )
     # By offset: the search ranks computed rows, so the next page starts `limit` further.
     return page(items, limit, lambda _: (offset + limit,))
+
+
+@router.get("/candidates", response_model=Candidates, responses=problem_responses(401, 403, 422))
+async def matching_candidates(
+    _: ServiceCaller,
+    session: ReadSession,
+    settings: AppSettings,
+    place_type: Annotated[PlaceTypeCode, Query()],
+    region: Annotated[RegionCode | None, Query()] = None,
+    features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
+) -> Candidates:
+    """Every place of `place_type` with at least one free, in `region` (a ROAZ region
+    includes its zorgkantoor regions; none: the country) with all `features`, stale ones
+    included and flagged: the candidates matching ranks, in one answer and in no order.
+    For the triage service only; people search with `GET /api/v1/availability`."""
+    spec = SearchFilter(
+        place_types=[place_type],
+        region_codes=reference.covered_regions(region) if region else None,
+        near=None,
+        radius_km=None,
+        features=_features(features),
+        min_free=1,
+        include_stale=True,
+    )
+    return Candidates(items=await service.candidates(session, settings, spec))
 
 
 @router.get("/summary", response_model=Summary, responses=problem_responses(401, 422))

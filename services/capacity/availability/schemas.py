@@ -1,5 +1,7 @@
 from shared.contracts.capacity import (
     AvailabilityItem,
+    CandidatePlace,
+    Candidates,
     FacilitySummary,
     HistoryPoint,
     HistorySeries,
@@ -10,6 +12,8 @@ from shared.contracts.capacity import (
 
 __all__ = [
     "AvailabilityItem",
+    "CandidatePlace",
+    "Candidates",
     "FacilitySummary",
     "HistoryPoint",
     "HistorySeries",

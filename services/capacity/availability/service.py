@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from services.capacity.availability import repository
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import (
     AvailabilityItem,
+    CandidatePlace,
     FacilitySummary,
     HistoryPoint,
     HistorySeries,
@@ -47,23 +49,7 @@ async def search(
     verdicts = [screen.assess(row.admission_hours, row.features) for row in rows]
     return [
         AvailabilityItem(
-            facility=FacilitySummary(
-                id=row.id,
-                name=row.name,
-                organisation_id=row.organisation_id,
-                organisation_name=row.organisation_name,
-                city=row.city,
-                region_code=row.region_code,
-                lat=row.lat,
-                lon=row.lon,
-                admission_hours=row.admission_hours,
-                features=row.features,
-                postcode=row.postcode,
-                street=row.street,
-                house_number=row.house_number,
-                phone=row.phone,
-                contact_note=row.contact_note,
-            ),
+            facility=_facility(row),
             place_type=row.place_type,
             free=row.free,
             available=row.available,
@@ -81,6 +67,46 @@ async def search(
         )
         for row, verdict in zip(rows, verdicts, strict=True)
     ]
+
+
+async def candidates(
+    session: AsyncSession, settings: Settings, spec: SearchFilter
+) -> list[CandidatePlace]:
+    """Every place `spec` finds, for matching to rank: no care rules (the ranking applies
+    them, and counts what they leave out) and in no order."""
+    rows = await repository.candidates(session, spec, ttl_seconds(settings))
+    return [
+        CandidatePlace(
+            facility=_facility(row),
+            place_type=row.place_type,
+            free=row.free,
+            observed_at=row.observed_at,
+            stale=row.stale,
+            source=row.source,
+        )
+        for row in rows
+    ]
+
+
+def _facility(row: Any) -> FacilitySummary:
+    """The location of a search's row (`repository.FACILITY_COLUMNS`)."""
+    return FacilitySummary(
+        id=row.id,
+        name=row.name,
+        organisation_id=row.organisation_id,
+        organisation_name=row.organisation_name,
+        city=row.city,
+        region_code=row.region_code,
+        lat=row.lat,
+        lon=row.lon,
+        admission_hours=row.admission_hours,
+        features=row.features,
+        postcode=row.postcode,
+        street=row.street,
+        house_number=row.house_number,
+        phone=row.phone,
+        contact_note=row.contact_note,
+    )
 
 
 async def summary(

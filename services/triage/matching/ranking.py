@@ -30,7 +30,7 @@ from services.triage.matching.record import NEUTRAL, record_score
 from shared import reference
 from shared.care_rules import ELIGIBLE, Screen, Verdict, when
 from shared.contracts.capacity import (
-    AvailabilityItem,
+    CandidatePlace,
     FacilitySummary,
     ReportSource,
     TrackRecord,
@@ -69,8 +69,8 @@ class Candidate:
             self.observed_ts = self.observed_at.timestamp()
 
     @classmethod
-    def from_availability(cls, item: AvailabilityItem) -> Candidate:
-        """From one item of `GET /api/v1/availability`."""
+    def from_place(cls, item: CandidatePlace) -> Candidate:
+        """From one item of `GET /api/v1/availability/candidates`."""
         facility = item.facility
         return cls(
             facility_id=str(facility.id),
@@ -336,6 +336,6 @@ def _explain(
     )
 
 
-def candidates_from(items: Sequence[AvailabilityItem]) -> list[Candidate]:
-    """Candidates from availability search items."""
-    return [Candidate.from_availability(item) for item in items]
+def candidates_from(items: Sequence[CandidatePlace]) -> list[Candidate]:
+    """Candidates from capacity's candidate places."""
+    return [Candidate.from_place(item) for item in items]

@@ -89,11 +89,10 @@ async def find(
         ensure_open(referral)
         declined = await referrals.declined_facilities(read, referral.id)
     origin = await origin_of(ctx.capacity, referral)
-    items = await ctx.capacity.availability(
+    items = await ctx.capacity.candidates(
         place_type=referral.place_type,
         region=referral.region_code if query.scope == "region" else None,
         features=list(referral.needs),
-        include_stale=True,
     )
     now = query.now or ctx.now
     request = MatchRequest(
