@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.triage.matching.ranking import Candidate, rank
+from services.triage.matching.ranking import Candidate, rank, score
 from services.triage.matching.record import record_score
 from shared.contracts.capacity import TrackRecord
 from tests.triage.test_ranking import EVENING, MORNING, TTL, place, request
@@ -225,3 +225,20 @@ def test_the_record_changes_the_order_and_its_absence_does_not() -> None:
     # Bb has no history: neutral, so it passes Aa's poor record but is not lifted itself.
     assert [m.candidate.name for m in only_one.matches] == ["Bb", "Aa"]
     assert only_one.matches[0].components["record"] == 0.0
+
+
+def test_judged_once_the_best_picked_with_and_without_records() -> None:
+    """Matching judges the candidates once, takes a shortlist of the best without track
+    records, then the best with the shortlist's records: the very ranking of judging them
+    all again with those records, also when a poor record lets a place from beyond the
+    shortlist in."""
+    places = [place("Aa", 10, age_minutes=0), place("Bb", 12, age_minutes=0), place("Cc", 14)]
+    asked_for = request(declined=frozenset())
+    scored = score(places, asked_for, EVENING, TTL)
+    assert [c.name for c in scored.leading(2)] == ["Aa", "Bb"]
+    assert scored.best(3) == rank(places, asked_for, EVENING, TTL, limit=3)
+    poor = {"id-Aa": track(no_capacity=3, expired=3, fresh=0.0)}
+    best_two = scored.best(2, poor)
+    assert [m.candidate.name for m in best_two.matches] == ["Bb", "Cc"]
+    assert best_two == rank(places, asked_for, EVENING, TTL, limit=2, records=poor)
+    assert scored.best(3, poor).matches[2].components["record"] == -10.0

@@ -163,19 +163,130 @@ def _roaz_area(code: str) -> frozenset[str]:
     return frozenset(area)
 
 
-def rank(
+# A judged place, sorting as a tuple: tier, then best score, then nearest, then name and id.
+Entry = tuple[int, float, float, str, str, int, Candidate, float | None, float, float, Verdict]
+
+
+@dataclass(slots=True)
+class Scored:
+    """Every candidate judged once for a request — the hard filters, the care rules and the
+    score without the track record — so that the best places can be picked more than once
+    (a shortlist, then with the shortlist's track records) without judging them again."""
+
+    request: MatchRequest
+    now: datetime
+    own: frozenset[str]
+    area: frozenset[str]
+    ttl: float
+    fresh: list[Entry]
+    stale: list[Entry]
+    refused: list[Entry]  # what the care rules refuse, only when asked to list them
+    considered: int
+    excluded: dict[str, int]  # how many were filtered out, by rule
+
+    def leading(self, limit: int) -> list[Candidate]:
+        """The best `limit` places without their track records, unexplained: whose records
+        are worth looking up."""
+        best, _ = self._best(limit, {})
+        return [entry[6] for entry in best]
+
+    def best(self, limit: int, records: Mapping[str, TrackRecord] | None = None) -> Ranking:
+        """The best `limit` places, best first, each with its score, the score's components
+        and the reasons in Dutch. `records`: the track records of the locations by facility
+        id; a location without one is neutral."""
+        records = records or {}
+        best, fallback = self._best(limit, records)
+        return Ranking(
+            matches=[self._explain(entry, records) for entry in best],
+            stale_fallback=fallback,
+            considered=self.considered,
+            excluded=dict(self.excluded),
+        )
+
+    def _explain(self, entry: Entry, records: Mapping[str, TrackRecord]) -> Match:
+        """The score's components and the reasons, for the places that are shown."""
+        tier, _, _, _, _, _, c, km, age, score, verdict = entry
+        request, own, area, ttl, now = self.request, self.own, self.area, self.ttl, self.now
+        record = record_score(records.get(c.facility_id)) if records else NEUTRAL
+        components = {
+            "distance": round(max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0), 1)
+            if km is not None
+            else 0.0,
+            "region": OWN_REGION_POINTS
+            if c.region_code in own
+            else SAME_ROAZ_POINTS
+            if c.region_code in area
+            else 0.0,
+            "freshness": round(FRESHNESS_POINTS * max(1.0 - age / ttl, 0.0), 1)
+            if not c.stale and ttl > 0
+            else 0.0,
+            "preference": PREFERENCE_POINTS if c.facility_id in request.preferred else 0.0,
+            "capacity": round(
+                CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT, 1
+            ),
+            "record": record.points,
+        }
+        reasons = [format_km(km) if km is not None else "afstand onbekend"]
+        if c.region_code in own:
+            reasons.append("eigen regio")
+        elif c.region_code in area:
+            reasons.append(f"regio {_region_name(c.region_code)}, zelfde ROAZ-regio")
+        else:
+            reasons.append(f"regio {_region_name(c.region_code)}, buiten de ROAZ-regio")
+        said = format_age(age, c.source)
+        reasons.append(f"melding verouderd ({said})" if c.stale else said)
+        reasons.append("1 plaats vrij" if c.free == 1 else f"{c.free} plaatsen vrij")
+        if c.facility_id in request.preferred:
+            reasons.append("voorkeur cliënt")
+        if verdict.admits_from is not None:
+            reasons.append(f"opname vanaf {when(verdict.admits_from, now)}")
+        elif c.admission_hours == "office":
+            reasons.append("opname alleen tijdens kantoortijden")
+        reasons += record.reasons
+        reasons += [finding.text for finding in verdict.warnings]
+        return Match(
+            candidate=c,
+            score=round(score, 1),
+            components=components,
+            distance_km=round(km, 2) if km is not None else None,
+            tier=tier,
+            reasons=reasons,
+            verdict=verdict,
+        )
+
+    def _best(self, limit: int, records: Mapping[str, TrackRecord]) -> tuple[list[Entry], bool]:
+        pool, fallback = (self.fresh, False) if self.fresh else (self.stale, bool(self.stale))
+        pool = _with_records(pool, records)
+        best = heapq.nsmallest(limit, pool) if limit < len(pool) else sorted(pool)
+        if len(best) < limit:
+            best += heapq.nsmallest(limit - len(best), _with_records(self.refused, records))
+        return best, fallback
+
+
+def _with_records(entries: list[Entry], records: Mapping[str, TrackRecord]) -> list[Entry]:
+    """The entries with the track record's points added to the score of each location that
+    has one (a location without one is neutral)."""
+    if not records:
+        return entries
+    scored = []
+    for entry in entries:
+        record = records.get(entry[4])
+        if record is not None:
+            tier, _, far, name, facility_id, n, c, km, age, score, verdict = entry
+            score += record_score(record).points
+            entry = (tier, -score, far, name, facility_id, n, c, km, age, score, verdict)
+        scored.append(entry)
+    return scored
+
+
+def score(
     candidates: Iterable[Candidate],
     request: MatchRequest,
     now: datetime,
     ttl_seconds: Mapping[str, float],
-    *,
-    limit: int = 50,
-    records: Mapping[str, TrackRecord] | None = None,
-) -> Ranking:
-    """The best `limit` places for `request`, best first, each with its score, the score's
-    components and the reasons in Dutch. `records`: the track records of the locations by
-    facility id; a location without one is neutral."""
-    records = records or {}
+) -> Scored:
+    """Every candidate judged for `request` at `now`, once: left out by a hard filter (and
+    counted by rule), or scored without its track record."""
     own = reference.covered_regions(request.region_code)
     area = _roaz_area(request.region_code) | own
     supraregional = request.scope == "supraregional"
@@ -191,9 +302,6 @@ def rank(
         "single_sex": 0,
         "scope": 0,
     }
-
-    # Entries sort as tuples: tier, then best score, then nearest, then name and id.
-    Entry = tuple[int, float, float, str, str, int, Candidate, float | None, float, float, Verdict]
     fresh: list[Entry] = []
     stale: list[Entry] = []
     refused: list[Entry] = []
@@ -214,14 +322,14 @@ def rank(
             continue
         region = c.region_code
         if region in own:
-            score, tier = OWN_REGION_POINTS, 0
+            points, tier = OWN_REGION_POINTS, 0
         elif not supraregional:
             excluded["scope"] += 1
             continue
         elif region in area:
-            score, tier = SAME_ROAZ_POINTS, 0
+            points, tier = SAME_ROAZ_POINTS, 0
         else:
-            score, tier = 0.0, 1
+            points, tier = 0.0, 1
         verdict = screen.assess(c.admission_hours, c.features)
         if verdict.refusals:
             excluded[verdict.refusals[0].rule] += 1
@@ -230,12 +338,12 @@ def rank(
         km: float | None = None
         if measure is not None:
             km = measure(c.lat, c.lon)
-            points = DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km
-            if points > 0:
-                score += points
+            distance_points = DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km
+            if distance_points > 0:
+                points += distance_points
         if c.facility_id in preferred:
-            score += PREFERENCE_POINTS
-        score += (
+            points += PREFERENCE_POINTS
+        points += (
             CAPACITY_POINTS
             * (c.free if c.free < CAPACITY_FULL_AT else CAPACITY_FULL_AT)
             / (CAPACITY_FULL_AT)
@@ -244,12 +352,10 @@ def rank(
         if age < 0:
             age = 0.0
         if not c.stale and ttl > 0 and age < ttl:
-            score += FRESHNESS_POINTS * (1.0 - age / ttl)
-        if records:
-            score += record_score(records.get(c.facility_id)).points
+            points += FRESHNESS_POINTS * (1.0 - age / ttl)
         entry = (
             tier,
-            -score,
+            -points,
             km if km is not None else math.inf,
             c.name,
             c.facility_id,
@@ -257,83 +363,24 @@ def rank(
             c,
             km,
             age,
-            score,
+            points,
             verdict,
         )
         (refused if verdict.refusals else stale if c.stale else fresh).append(entry)
-
-    pool, fallback = (fresh, False) if fresh else (stale, bool(stale))
-    best = heapq.nsmallest(limit, pool) if limit < len(pool) else sorted(pool)
-    if len(best) < limit:
-        best += heapq.nsmallest(limit - len(best), refused)
-    matches = [
-        _explain(c, score, km, tier, age, request, own, area, ttl, verdict, now, records)
-        for tier, _, _, _, _, _, c, km, age, score, verdict in best
-    ]
-    return Ranking(
-        matches=matches, stale_fallback=fallback, considered=considered, excluded=excluded
-    )
+    return Scored(request, now, own, area, ttl, fresh, stale, refused, considered, excluded)
 
 
-def _explain(
-    c: Candidate,
-    score: float,
-    km: float | None,
-    tier: int,
-    age: float,
+def rank(
+    candidates: Iterable[Candidate],
     request: MatchRequest,
-    own: frozenset[str],
-    area: frozenset[str],
-    ttl: float,
-    verdict: Verdict,
     now: datetime,
-    records: Mapping[str, TrackRecord],
-) -> Match:
-    """The score's components and the reasons, for the places that are shown."""
-    record = record_score(records.get(c.facility_id)) if records else NEUTRAL
-    components = {
-        "distance": round(max(DISTANCE_POINTS - DISTANCE_PENALTY_PER_KM * km, 0.0), 1)
-        if km is not None
-        else 0.0,
-        "region": OWN_REGION_POINTS
-        if c.region_code in own
-        else SAME_ROAZ_POINTS
-        if c.region_code in area
-        else 0.0,
-        "freshness": round(FRESHNESS_POINTS * max(1.0 - age / ttl, 0.0), 1)
-        if not c.stale and ttl > 0
-        else 0.0,
-        "preference": PREFERENCE_POINTS if c.facility_id in request.preferred else 0.0,
-        "capacity": round(CAPACITY_POINTS * min(c.free, CAPACITY_FULL_AT) / CAPACITY_FULL_AT, 1),
-        "record": record.points,
-    }
-    reasons = [format_km(km) if km is not None else "afstand onbekend"]
-    if c.region_code in own:
-        reasons.append("eigen regio")
-    elif c.region_code in area:
-        reasons.append(f"regio {_region_name(c.region_code)}, zelfde ROAZ-regio")
-    else:
-        reasons.append(f"regio {_region_name(c.region_code)}, buiten de ROAZ-regio")
-    said = format_age(age, c.source)
-    reasons.append(f"melding verouderd ({said})" if c.stale else said)
-    reasons.append("1 plaats vrij" if c.free == 1 else f"{c.free} plaatsen vrij")
-    if c.facility_id in request.preferred:
-        reasons.append("voorkeur cliënt")
-    if verdict.admits_from is not None:
-        reasons.append(f"opname vanaf {when(verdict.admits_from, now)}")
-    elif c.admission_hours == "office":
-        reasons.append("opname alleen tijdens kantoortijden")
-    reasons += record.reasons
-    reasons += [finding.text for finding in verdict.warnings]
-    return Match(
-        candidate=c,
-        score=round(score, 1),
-        components=components,
-        distance_km=round(km, 2) if km is not None else None,
-        tier=tier,
-        reasons=reasons,
-        verdict=verdict,
-    )
+    ttl_seconds: Mapping[str, float],
+    *,
+    limit: int = 50,
+    records: Mapping[str, TrackRecord] | None = None,
+) -> Ranking:
+    """The best `limit` places for `request`, best first (`score`, then `Scored.best`)."""
+    return score(candidates, request, now, ttl_seconds).best(limit, records)
 
 
 def candidates_from(items: Sequence[CandidatePlace]) -> list[Candidate]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from services.triage.capacity_client import CapacityClient, CapacityUnavailable
 from services.triage.context import Context
-from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, rank
+from services.triage.matching.ranking import MatchRequest, Ranking, candidates_from, score
 from services.triage.referrals import access, lifecycle
 from services.triage.referrals import repository as referrals
 from services.triage.referrals.lifecycle import Actor
@@ -107,12 +107,12 @@ async def find(
         due_at=referral.due_at,
         include_ineligible=query.include_ineligible,
     )
-    candidates = candidates_from(items)
     ttl = reference.ttl_seconds(ctx.settings.stale_ttl_hours)
-    shortlist = rank(candidates, request, now, ttl, limit=query.limit + SHORTLIST_MARGIN)
-    records = await records_of(ctx.capacity, [m.candidate.facility.id for m in shortlist.matches])
-    ranking = rank(candidates, request, now, ttl, limit=query.limit, records=records)
-    return ranking, origin
+    # Judged once; the best picked twice: a shortlist, then with its track records.
+    scored = score(candidates_from(items), request, now, ttl)
+    shortlist = scored.leading(query.limit + SHORTLIST_MARGIN)
+    records = await records_of(ctx.capacity, [c.facility.id for c in shortlist])
+    return scored.best(query.limit, records), origin
 
 
 async def records_of(
