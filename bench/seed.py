@@ -171,6 +171,20 @@ async def seed(url: str, seed_value: int = 7) -> Country:
                     history.append(
                         (loc.id, place_type, staffed, staffed - free, free, at, at, True, "ecd")
                     )
+                # The current numbers are a report too, as when they come in by the API.
+                history.append(
+                    (
+                        loc.id,
+                        place_type,
+                        staffed,
+                        staffed - available,
+                        available,
+                        observed,
+                        observed,
+                        True,
+                        "ecd",
+                    )
+                )
         await conn.copy_records_to_table(
             "capacity",
             schema_name="capacity",
@@ -184,6 +198,10 @@ async def seed(url: str, seed_value: int = 7) -> Country:
                 "received_at",
             ],  # fmt: skip
             records=states,
+        )
+        # The hourly sums of the history once from all reports, not per COPY statement.
+        await conn.execute(
+            "ALTER TABLE capacity.capacity_reports DISABLE TRIGGER history_hours_add"
         )
         await conn.copy_records_to_table(
             "capacity_reports",
@@ -202,6 +220,8 @@ async def seed(url: str, seed_value: int = 7) -> Country:
             records=history,
         )
         country.history_rows = len(history)
+        await conn.execute("ALTER TABLE capacity.capacity_reports ENABLE TRIGGER history_hours_add")
+        await conn.execute("SELECT capacity.history_hours_rebuild('-infinity')")
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()

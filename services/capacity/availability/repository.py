@@ -306,16 +306,26 @@ async def summary(
     return (await session.execute(query)).all()
 
 
+def _places_sql(by_region: bool, by_place_type: bool) -> str:
+    """The places a regional history covers: every place type reported at a facility of the
+    regions (all when not `by_region`: then without the facilities)."""
+    return (
+        "SELECT c.facility_id, c.place_type FROM capacity.capacity c "
+        + (
+            "JOIN capacity.facilities f ON f.id = c.facility_id "
+            "WHERE f.region_code = ANY(CAST(:regions AS text[]))"
+            if by_region
+            else "WHERE true"
+        )
+        + (" AND c.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else "")
+    )
+
+
 def _history_sql(by_region: bool, by_place_type: bool) -> TextClause:
     """Each report counts for the moments from its own until the next report of its place
     or until it goes stale, whichever is first: the reports of the period are read once (by
     the index on facility, place type and time), never once per moment."""
-    places = (
-        "SELECT c.facility_id, c.place_type FROM capacity.capacity c "
-        "JOIN capacity.facilities f ON f.id = c.facility_id WHERE true"
-        + (" AND f.region_code = ANY(CAST(:regions AS text[]))" if by_region else "")
-        + (" AND c.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else "")
-    )
+    places = _places_sql(by_region, by_place_type)
     return text(
         f"""
         WITH ttl AS (
@@ -362,14 +372,138 @@ def _history_sql(by_region: bool, by_place_type: bool) -> TextClause:
     )
 
 
+def _history_hours_sql(by_region: bool, by_place_type: bool) -> TextClause:
+    """The same numbers at whole hours, read from `capacity.history_hours` (one row per
+    moment, place type and region, whatever the number of places and reports), and at the
+    last moment, now, from the current numbers: the last report of each place (unless it
+    was made after now, within the allowed clock skew: then the one before it)."""
+    places = _places_sql(by_region, by_place_type)
+    in_regions = "AND h.region_code = ANY(CAST(:regions AS text[]))" if by_region else ""
+    of_types = "AND h.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else ""
+    return text(
+        f"""
+        WITH places AS ({places}),
+        ttl AS (
+            SELECT * FROM unnest(CAST(:ttl_codes AS text[]), CAST(:ttl_seconds AS float8[]))
+                AS t(place_type, seconds)
+        ),
+        hours AS (
+            SELECT h.place_type,
+                CAST(date_part('epoch', h.at - CAST(:since AS timestamptz))
+                    / CAST(:step AS float8) AS int) AS k,
+                CAST(sum(h.available) AS bigint) AS available,
+                CAST(sum(h.staffed) AS bigint) AS staffed,
+                CAST(sum(h.reporting) AS bigint) AS reporting
+            FROM capacity.history_hours h
+            WHERE h.at = ANY(CAST(:moments AS timestamptz[])) {in_regions} {of_types}
+            GROUP BY h.place_type, h.at
+            HAVING sum(h.reporting) > 0
+        ),
+        now AS (
+            SELECT p.place_type, CAST(:points AS int) AS k, sum(x.available) AS available,
+                sum(x.staffed) AS staffed, count(*) AS reporting
+            FROM places p
+            JOIN capacity.capacity c
+                ON c.facility_id = p.facility_id AND c.place_type = p.place_type
+            LEFT JOIN ttl t ON t.place_type = p.place_type
+            CROSS JOIN LATERAL (
+                SELECT c.available, c.staffed, c.observed_at
+                WHERE c.observed_at <= CAST(:until AS timestamptz)
+                UNION ALL (
+                    SELECT r.available, r.staffed, r.observed_at
+                    FROM capacity.capacity_reports r
+                    WHERE c.observed_at > CAST(:until AS timestamptz)
+                        AND r.facility_id = c.facility_id AND r.place_type = c.place_type
+                        AND r.observed_at <= CAST(:until AS timestamptz)
+                    ORDER BY r.observed_at DESC, r.id DESC
+                    LIMIT 1
+                )
+            ) x
+            WHERE date_part('epoch', CAST(:until AS timestamptz) - x.observed_at)
+                <= coalesce(t.seconds, 0)
+            GROUP BY p.place_type
+        ),
+        moments AS (SELECT * FROM hours UNION ALL SELECT * FROM now),
+        counted AS (SELECT place_type, count(*) AS facilities FROM places GROUP BY place_type)
+        SELECT c.place_type, c.facilities, m.k, m.available, m.staffed, m.reporting
+        FROM counted c LEFT JOIN moments m ON m.place_type = c.place_type
+        ORDER BY c.place_type, m.k
+        """
+    )
+
+
 HISTORY_SQL = {
     (by_region, by_place_type): _history_sql(by_region, by_place_type)
     for by_region in (False, True)
     for by_place_type in (False, True)
 }
+HISTORY_HOURS_SQL = {
+    (by_region, by_place_type): _history_hours_sql(by_region, by_place_type)
+    for by_region in (False, True)
+    for by_place_type in (False, True)
+}
+# The place types whose time-to-live differs from the one `capacity.history_hours` is kept
+# with (migration capacity_0009).
+_OTHER_TTL_SQL = text(
+    "SELECT t.code FROM unnest(CAST(:codes AS text[]), CAST(:seconds AS float8[])) "
+    "AS t(code, seconds) WHERE capacity.history_ttl(t.code) IS DISTINCT FROM t.seconds"
+)
+HOUR = timedelta(hours=1)
 
 
-async def history(
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """The moments of a regional history: `since + k * step` for 0 ≤ k < `points`, and
+    `until` (k = `points`). `hourly`: all but the last on whole hours, read from the
+    hourly sums; else `until` is `since + points * step` and all are read from the
+    reports."""
+
+    since: datetime
+    step: timedelta
+    points: int
+    until: datetime
+    hourly: bool
+
+    def at(self, k: int) -> datetime:
+        return self.until if k == self.points else self.since + self.step * k
+
+
+async def moments(
+    session: AsyncSession,
+    ttl_seconds: dict[str, float],
+    until: datetime,
+    step: timedelta,
+    points: int,
+) -> Moments:
+    """`points` steps back from `until`. When the steps are whole hours and the hourly sums
+    were kept with these times-to-live, every moment but `until` is moved back to the
+    whole hour it falls in."""
+    since = until - step * points
+    if step % HOUR:
+        return Moments(since, step, points, until, hourly=False)
+    params = {"codes": list(ttl_seconds), "seconds": list(ttl_seconds.values())}
+    if (await session.execute(_OTHER_TTL_SQL, params)).first() is not None:
+        return Moments(since, step, points, until, hourly=False)
+    whole = datetime.fromtimestamp(since.timestamp() // 3600 * 3600, since.tzinfo)
+    return Moments(whole, step, points, until, hourly=True)
+
+
+def _shape(
+    region_codes: Collection[str] | None, place_types: Sequence[str]
+) -> tuple[tuple[bool, bool], dict[str, Any]]:
+    params: dict[str, Any] = {}
+    if region_codes is not None:
+        params["regions"] = list(region_codes)
+    if place_types:
+        params["place_types"] = list(place_types)
+    return (region_codes is not None, bool(place_types)), params
+
+
+def _ttl(ttl_seconds: dict[str, float]) -> dict[str, Any]:
+    return {"ttl_codes": list(ttl_seconds), "ttl_seconds": list(ttl_seconds.values())}
+
+
+async def history_from_reports(
     session: AsyncSession,
     ttl_seconds: dict[str, float],
     region_codes: Collection[str] | None,
@@ -379,15 +513,10 @@ async def history(
     step: timedelta,
     points: int,
 ) -> Sequence[Any]:
-    """Per place type: its number of facilities and, per moment `k` (at `since + k * step`,
-    0 ≤ k ≤ `points`) that any fresh report covers, the sum of the last report at that
-    moment of every facility in the regions that was still fresh then (unknown is not
-    zero). Moments no fresh report covers are left out; a place type without any has one
-    row with `k` None."""
-    statement = HISTORY_SQL[(region_codes is not None, bool(place_types))]
-    params: dict[str, Any] = {
-        "ttl_codes": list(ttl_seconds),
-        "ttl_seconds": list(ttl_seconds.values()),
+    """`history` at `since + k * step` (0 ≤ k ≤ `points`), from the reports of the period:
+    any moments."""
+    shape, params = _shape(region_codes, place_types)
+    params |= _ttl(ttl_seconds) | {
         "since": since,
         "until": since + step * points,
         # Older reports are stale at every moment asked for, whatever their place type.
@@ -395,8 +524,48 @@ async def history(
         "step": step.total_seconds(),
         "points": points,
     }
-    if region_codes is not None:
-        params["regions"] = list(region_codes)
-    if place_types:
-        params["place_types"] = list(place_types)
-    return (await session.execute(statement, params)).all()
+    return (await session.execute(HISTORY_SQL[shape], params)).all()
+
+
+async def history_from_hours(
+    session: AsyncSession,
+    ttl_seconds: dict[str, float],
+    region_codes: Collection[str] | None,
+    place_types: Sequence[str],
+    at: Moments,
+) -> Sequence[Any]:
+    """`history` at hourly `at`, from the hourly sums and the current numbers."""
+    shape, params = _shape(region_codes, place_types)
+    params |= _ttl(ttl_seconds) | {
+        "moments": [at.at(k) for k in range(at.points)],
+        "since": at.since,
+        "step": at.step.total_seconds(),
+        "points": at.points,
+        "until": at.until,
+    }
+    return (await session.execute(HISTORY_HOURS_SQL[shape], params)).all()
+
+
+async def history(
+    session: AsyncSession,
+    ttl_seconds: dict[str, float],
+    region_codes: Collection[str] | None,
+    place_types: Sequence[str],
+    at: Moments,
+) -> Sequence[Any]:
+    """Per place type: its number of facilities and, per moment `k` of `at` that any fresh
+    report covers, the sum of the last report at that moment of every facility in the
+    regions that was still fresh then (unknown is not zero). Moments no fresh report covers
+    are left out; a place type without any has one row with `k` None. The same numbers
+    from the hourly sums as from the reports."""
+    if at.hourly:
+        return await history_from_hours(session, ttl_seconds, region_codes, place_types, at)
+    return await history_from_reports(
+        session,
+        ttl_seconds,
+        region_codes,
+        place_types,
+        since=at.since,
+        step=at.step,
+        points=at.points,
+    )

@@ -168,5 +168,6 @@ async def availability_history(
 ) -> RegionalHistory:
     """Reported free places (before holds) and staffed places per place type over the last
     `days`, summed over the region's facilities whose report was still fresh at each moment:
-    the regional picture over time, without per-facility figures."""
+    the regional picture over time, without per-facility figures. The last moment is now;
+    with 7, 14, 21 or 28 days the others fall on whole hours."""
     return await service.history(session, settings, region, place_type or [], days)

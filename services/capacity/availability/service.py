@@ -145,20 +145,15 @@ async def history(
     days: int,
 ) -> RegionalHistory:
     """Reported free places per place type over the last `days`, at most 85 moments: the
-    regional picture over time, without per-facility figures."""
+    regional picture over time, without per-facility figures. When the moments are whole
+    hours apart (7, 14, 21 and 28 days), each but the last (now) is the whole hour it falls
+    in: those are read from the hourly sums, whatever the number of places."""
     until = datetime.now(UTC).replace(microsecond=0)
     step = timedelta(seconds=max(days * 86400 // HISTORY_POINTS, 60))
-    since = until - step * HISTORY_POINTS
+    ttl = ttl_seconds(settings)
+    at = await repository.moments(session, ttl, until, step, HISTORY_POINTS)
     regions = reference.covered_regions(region) if region else None
-    rows = await repository.history(
-        session,
-        ttl_seconds(settings),
-        regions,
-        place_types,
-        since=since,
-        step=step,
-        points=HISTORY_POINTS,
-    )
+    rows = await repository.history(session, ttl, regions, place_types, at)
     series: dict[str, list[HistoryPoint]] = {}
     for place_type, group in groupby(rows, key=attrgetter("place_type")):
         moments = list(group)
@@ -166,7 +161,7 @@ async def history(
         facilities = moments[0].facilities
         series[place_type] = [
             HistoryPoint(
-                at=since + step * k,
+                at=at.at(k),
                 available=known[k].available if k in known else 0,
                 staffed=known[k].staffed if k in known else 0,
                 reporting=known[k].reporting if k in known else 0,
@@ -176,8 +171,8 @@ async def history(
         ]
     return RegionalHistory(
         region=region,
-        since=since,
-        until=until,
+        since=at.since,
+        until=at.until,
         step_seconds=int(step.total_seconds()),
         items=[HistorySeries(place_type=code, points=points) for code, points in series.items()],
     )

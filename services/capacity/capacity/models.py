@@ -10,6 +10,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     false,
 )
@@ -88,3 +89,28 @@ class CapacityReport(Base):
     reporter: Mapped[str] = mapped_column(String(255))
     reported_by: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str | None] = mapped_column(String(16))
+
+
+class HistoryHour(Base):
+    """Per whole hour, place type and region: the sum of the last report of every place
+    that was still fresh at that hour (unknown is not zero: `reporting` says how many).
+    Written only by the database, by a trigger on every insert of reports (migration
+    capacity_0009); the regional history reads it."""
+
+    __tablename__ = "history_hours"
+    # The sums in the index too: the history reads the index only.
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "at",
+            "place_type",
+            "region_code",
+            postgresql_include=["available", "staffed", "reporting"],
+        ),
+    )
+
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    place_type: Mapped[str] = mapped_column(String(32))
+    region_code: Mapped[str] = mapped_column(String(64))
+    available: Mapped[int] = mapped_column(BigInteger)
+    staffed: Mapped[int] = mapped_column(BigInteger)
+    reporting: Mapped[int] = mapped_column(Integer)
