@@ -8,7 +8,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, String, Uuid, and_, bindparam, func, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.capacity.models import CapacityReport, CapacityState
@@ -62,50 +63,57 @@ async def endings(
 
 async def fresh_seconds(
     session: AsyncSession,
-    facility_ids: Collection[uuid.UUID],
+    places: Collection[tuple[uuid.UUID, str]],
     since: datetime,
     now: datetime,
     ttl_seconds: Mapping[str, float],
 ) -> dict[tuple[uuid.UUID, str], float]:
-    """Per location and place type, the seconds between `since` and `now` that it had a
-    fresh report: each applied report is fresh from its `observed_at` until the next one
-    or its time-to-live, whichever comes first. Reads only the window's reports (and those
-    just before it whose freshness reaches into it)."""
-    ttl = case(
-        *[(CapacityReport.place_type == code, secs) for code, secs in ttl_seconds.items()],
-        else_=0.0,
+    """Per place (location and place type), the seconds between `since` and `now` that it
+    had a fresh report: each applied report is fresh from its `observed_at` until the next
+    one or its time-to-live, whichever comes first. Reads only the window's reports (and
+    those just before it whose freshness reaches into it), place by place in the order of
+    the index, never sorting all of them at once."""
+    facility_ids = [facility_id for facility_id, _ in places]
+    place_types = [place_type for _, place_type in places]
+    # Each place with its time-to-live, so that no report needs to look it up.
+    ttls = [ttl_seconds.get(place_type, 0.0) for place_type in place_types]
+    named = (
+        func.unnest(
+            bindparam("facility_ids", facility_ids, type_=ARRAY(Uuid)),
+            bindparam("place_types", place_types, type_=ARRAY(String)),
+            bindparam("ttls", ttls, type_=ARRAY(Float)),
+        )
+        .table_valued("facility_id", "place_type", "ttl")
+        .render_derived("places")
     )
     longest = timedelta(seconds=max(ttl_seconds.values(), default=0.0))
     reports = (
         select(
-            CapacityReport.facility_id,
-            CapacityReport.place_type,
             CapacityReport.observed_at,
             func.lead(CapacityReport.observed_at)
-            .over(
-                partition_by=(CapacityReport.facility_id, CapacityReport.place_type),
-                order_by=CapacityReport.observed_at,
-            )
+            .over(order_by=CapacityReport.observed_at)
             .label("next_at"),
-            ttl.label("ttl"),
         )
         .where(
-            CapacityReport.facility_id.in_(facility_ids),
+            CapacityReport.facility_id == named.c.facility_id,
+            CapacityReport.place_type == named.c.place_type,
             CapacityReport.applied.is_(True),
             CapacityReport.observed_at >= since - longest,
             CapacityReport.observed_at <= now,
         )
-        .subquery()
+        .lateral("reports")
     )
     ends = func.least(
         func.coalesce(reports.c.next_at, now),
-        reports.c.observed_at + func.make_interval(0, 0, 0, 0, 0, 0, reports.c.ttl),
+        reports.c.observed_at + func.make_interval(0, 0, 0, 0, 0, 0, named.c.ttl),
         now,
     )
     starts = func.greatest(reports.c.observed_at, since)
     seconds = func.greatest(func.extract("epoch", ends - starts), 0)
-    query = select(reports.c.facility_id, reports.c.place_type, func.sum(seconds)).group_by(
-        reports.c.facility_id, reports.c.place_type
+    query = (
+        select(named.c.facility_id, named.c.place_type, func.sum(seconds))
+        .select_from(named.join(reports, true()))
+        .group_by(named.c.facility_id, named.c.place_type)
     )
     rows = (await session.execute(query)).all()
     return {(row[0], row[1]): float(row[2] or 0.0) for row in rows}

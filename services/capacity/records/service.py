@@ -38,7 +38,8 @@ async def records(
     ids = [f.id for f in located]
     ttls = ttl_seconds(settings)
     endings = await repository.endings(session, ids, since)
-    fresh = await repository.fresh_seconds(session, ids, since, now, ttls)
+    places = [(f.id, place_type) for f in located for place_type in f.place_types]
+    fresh = await repository.fresh_seconds(session, places, since, now, ttls)
     reported: dict[uuid.UUID, dict[str, datetime]] = {}
     for state in await repository.states(session, ids):
         reported.setdefault(state.facility_id, {})[state.place_type] = state.observed_at
