@@ -232,8 +232,9 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was built with."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with. A coroutine, so FastAPI calls it in
+    place rather than in a worker thread."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -45,7 +45,7 @@ async def _publish_stale(app: FastAPI) -> None:
 
 async def _remind_due(app: FastAPI) -> None:
     async with app.state.database.sessions.begin() as session:
-        await capacity.remind_due(session, app.state.settings, current_time())
+        await capacity.remind_due(session, app.state.settings, await current_time())
 
 
 async def _refresh_gauges(app: FastAPI) -> None:
