@@ -125,6 +125,14 @@ def issue_token(
     return jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
 
 
+# A verified token is remembered (its signature, issuer, audience and claims checked once)
+# for at most this long and never past its expiry, which is checked on every use. Less than
+# the hour for which the identity provider's keys are kept anyway. Whether the token's
+# session has ended is never remembered: `authenticate` asks the database every time.
+VERIFIED_SECONDS = 300
+VERIFIED_TOKENS = 10_000
+
+
 class TokenVerifier:
     """Checks a bearer token's signature, issuer, audience and expiry."""
 
@@ -133,8 +141,28 @@ class TokenVerifier:
         self._jwks: jwt.PyJWKClient | None = None
         if settings.oidc_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=3600)
+        # token → (its caller, until when it is taken without checking it again)
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        """The token's caller; 401 when it is not valid (now)."""
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, until = known
+            if now < until:
+                return principal
+            del self._verified[token]
+        principal = await self._check(token)
+        if principal.expires_at is not None:
+            if len(self._verified) >= VERIFIED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest first
+            until = min(principal.expires_at.timestamp(), now + VERIFIED_SECONDS)
+            self._verified[token] = (principal, until)
+        return principal
+
+    async def _check(self, token: str) -> Principal:
+        """Signature, issuer, audience, expiry and claims, in full."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -255,8 +283,8 @@ async def authenticate(request: Request) -> Principal:
     else:
         verifier: TokenVerifier = request.app.state.token_verifier
         principal = await verifier.verify(token)
-        async with request.app.state.database.auth_sessions() as session:
-            if await ended_tokens.has_ended(session, token):
+        async with request.app.state.database.auth_engine.connect() as connection:
+            if await ended_tokens.has_ended(connection, token):
                 raise Unauthorized(
                     "This token's session has ended (signed out).",
                     headers={"WWW-Authenticate": "Bearer"},

@@ -129,7 +129,6 @@ class Database:
         # A small pool of its own for the one-row look-ups of authentication (has this
         # token's session ended?): they never wait behind, nor hold up, the requests' work.
         self.auth_engine = create_engine(url, CHECK_POOL_SIZE, autocommit=True)
-        self.auth_sessions = async_sessionmaker(self.auth_engine, expire_on_commit=False)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
