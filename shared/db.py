@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -163,6 +164,12 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    database: Database = request.app.state.database
+    async with database.read_engine.connect() as connection:
+        yield connection
+
+
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 """The request's session; services flush, the request commits once, before responding."""
 
@@ -170,3 +177,7 @@ ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 """A read-only session, on the replica where one is configured. Each statement sees the
 data as of its own start (no transaction around them): for reads that must agree with one
 another, use a `DbSession`."""
+
+ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+"""A `ReadSession` without the ORM: for a hot read that sends its own compiled statement
+(the ORM session's bookkeeping costs more than such a statement itself)."""

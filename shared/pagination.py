@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+import orjson
+from fastapi import Query, Response
 from pydantic import BaseModel
 
 from shared.errors import Invalid
@@ -85,3 +87,23 @@ def page(rows: Sequence[T], limit: int, position: Callable[[T], Sequence[Any]]) 
     items = list(rows[:limit])
     more = len(rows) > limit and items
     return Page(items=items, next_cursor=encode_cursor(position(items[-1])) if more else None)
+
+
+def json_page(
+    items: Sequence[dict[str, Any]], limit: int, position: Callable[[dict[str, Any]], Sequence[Any]]
+) -> Response:
+    """`page` for a hot list whose items are already their answers' JSON objects (each
+    key in its model's field order), written in one go: the same bytes as the `Page` of
+    those models, without building and validating a model per item."""
+    shown = items[:limit]
+    more = len(items) > limit and shown
+    body = {"items": shown, "next_cursor": encode_cursor(position(shown[-1])) if more else None}
+    content = orjson.dumps(body, default=_uuid, option=orjson.OPT_UTC_Z)
+    return Response(content, media_type="application/json")
+
+
+def _uuid(value: object) -> str:
+    """The driver's own UUIDs (a subclass orjson does not take): as pydantic writes them."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not written as JSON here")

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.capacity.capacity.models import CapacityState
 from services.capacity.capacity.staleness import free_expression, stale_expression_of
@@ -246,14 +246,13 @@ def compiled_search(
 
 
 async def search(
-    session: AsyncSession,
+    connection: AsyncConnection,
     spec: SearchFilter,
     ttl: dict[str, float],
     *,
     offset: int,
     limit: int,
 ) -> Sequence[Any]:
-    connection = await session.connection()
     prepared = compiled_search(SearchShape.of(spec), tuple(sorted(ttl.items())), connection.dialect)
     values = search_parameters(spec, offset=offset, limit=limit)
     result = await connection.exec_driver_sql(prepared.sql, prepared.arguments(values))

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from services.capacity.availability import service
 from services.capacity.availability.repository import SearchFilter
@@ -15,9 +15,9 @@ from shared import reference
 from shared.auth import AnyRole, Principal, ServiceCaller, authenticated_router, role_required
 from shared.care_rules import Screen, Sex
 from shared.clock import Now
-from shared.db import ReadSession
+from shared.db import ReadConnection, ReadSession
 from shared.errors import Invalid, problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, page
+from shared.pagination import Cursor, Limit, Page, decode_cursor, json_page
 from shared.schemas import Moment, PlaceTypeCode, RegionCode
 from shared.settings import AppSettings
 
@@ -64,7 +64,7 @@ def _features(features: str | None) -> list[str]:
 @router.get("", response_model=Page[AvailabilityItem], responses=problem_responses(401, 403, 422))
 async def search_availability(
     _: Searcher,
-    session: ReadSession,
+    connection: ReadConnection,
     settings: AppSettings,
     now: Now,
     place_type: PlaceTypes,
@@ -84,7 +84,7 @@ async def search_availability(
     include_ineligible: bool = False,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[AvailabilityItem]:
+) -> Response:
     """Free places right now, nearest first when `near` is given, else most free first.
     Stale reports are left out unless `include_stale`. For a known patient (`sex`,
     `due_at`) the care rules leave out the places that may not take them, unless
@@ -105,7 +105,7 @@ async def search_availability(
     )
     screen = Screen(now=now, sex=sex, due_at=due_at)
     items = await service.search(
-        session,
+        connection,
         settings,
         spec,
         screen,
@@ -114,7 +114,8 @@ async def search_availability(
         limit=limit + 1,
     )
     # By offset: the search ranks computed rows, so the next page starts `limit` further.
-    return page(items, limit, lambda _: (offset + limit,))
+    # The answer is `Page[AvailabilityItem]` (the `response_model`), written from the rows.
+    return json_page(items, limit, lambda _: (offset + limit,))
 
 
 @router.get("/candidates", response_model=Candidates, responses=problem_responses(401, 403, 422))
