@@ -376,14 +376,27 @@ def _history_hours_sql(by_region: bool, by_place_type: bool) -> TextClause:
     moment, place type and region, whatever the number of places and reports), and at the
     last moment, now, from the current numbers: the last report of each place (unless it
     was made after now, within the allowed clock skew: then the one before it)."""
-    places = _places_sql(by_region, by_place_type)
     in_regions = "AND h.region_code = ANY(CAST(:regions AS text[]))" if by_region else ""
     of_types = "AND h.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else ""
+    current = (
+        "SELECT c.facility_id, c.place_type, c.available, c.staffed, c.observed_at "
+        "FROM capacity.capacity c "
+        + (
+            "JOIN capacity.facilities f ON f.id = c.facility_id "
+            "WHERE f.region_code = ANY(CAST(:regions AS text[]))"
+            if by_region
+            else "WHERE true"
+        )
+        + (" AND c.place_type = ANY(CAST(:place_types AS text[]))" if by_place_type else "")
+    )
+    # Made at most its time-to-live before now (whole seconds here), and not after it.
+    fresh = "{0}.observed_at BETWEEN t.fresh_from AND CAST(:until AS timestamptz)"
     return text(
         f"""
-        WITH places AS ({places}),
-        ttl AS (
-            SELECT * FROM unnest(CAST(:ttl_codes AS text[]), CAST(:ttl_seconds AS float8[]))
+        WITH ttl AS (
+            SELECT t.place_type,
+                CAST(:until AS timestamptz) - make_interval(secs => t.seconds) AS fresh_from
+            FROM unnest(CAST(:ttl_codes AS text[]), CAST(:ttl_seconds AS float8[]))
                 AS t(place_type, seconds)
         ),
         hours AS (
@@ -398,35 +411,46 @@ def _history_hours_sql(by_region: bool, by_place_type: bool) -> TextClause:
             GROUP BY h.place_type, h.at
             HAVING sum(h.reporting) > 0
         ),
-        now AS (
-            SELECT p.place_type, CAST(:points AS int) AS k, sum(x.available) AS available,
-                sum(x.staffed) AS staffed, count(*) AS reporting
-            FROM places p
-            JOIN capacity.capacity c
-                ON c.facility_id = p.facility_id AND c.place_type = p.place_type
-            LEFT JOIN ttl t ON t.place_type = p.place_type
+        current AS (
+            -- Every place once: how many there are, and the fresh current numbers.
+            SELECT c.place_type, count(*) AS facilities,
+                sum(c.available) FILTER (WHERE {fresh.format("c")}) AS available,
+                sum(c.staffed) FILTER (WHERE {fresh.format("c")}) AS staffed,
+                count(*) FILTER (WHERE {fresh.format("c")}) AS reporting
+            FROM ({current}) c LEFT JOIN ttl t ON t.place_type = c.place_type
+            GROUP BY c.place_type
+            UNION ALL
+            -- Places whose current numbers were made after now: the report before them.
+            SELECT c.place_type, 0, r.available, r.staffed, 1
+            FROM ({current}) c
+            LEFT JOIN ttl t ON t.place_type = c.place_type
             CROSS JOIN LATERAL (
-                SELECT c.available, c.staffed, c.observed_at
-                WHERE c.observed_at <= CAST(:until AS timestamptz)
-                UNION ALL (
-                    SELECT r.available, r.staffed, r.observed_at
-                    FROM capacity.capacity_reports r
-                    WHERE c.observed_at > CAST(:until AS timestamptz)
-                        AND r.facility_id = c.facility_id AND r.place_type = c.place_type
-                        AND r.observed_at <= CAST(:until AS timestamptz)
-                    ORDER BY r.observed_at DESC, r.id DESC
-                    LIMIT 1
-                )
-            ) x
-            WHERE date_part('epoch', CAST(:until AS timestamptz) - x.observed_at)
-                <= coalesce(t.seconds, 0)
-            GROUP BY p.place_type
+                SELECT r.available, r.staffed, r.observed_at
+                FROM capacity.capacity_reports r
+                WHERE r.facility_id = c.facility_id AND r.place_type = c.place_type
+                    AND r.observed_at <= CAST(:until AS timestamptz)
+                ORDER BY r.observed_at DESC, r.id DESC
+                LIMIT 1
+            ) r
+            WHERE c.observed_at > CAST(:until AS timestamptz) AND {fresh.format("r")}
         ),
-        moments AS (SELECT * FROM hours UNION ALL SELECT * FROM now),
-        counted AS (SELECT place_type, count(*) AS facilities FROM places GROUP BY place_type)
-        SELECT c.place_type, c.facilities, m.k, m.available, m.staffed, m.reporting
-        FROM counted c LEFT JOIN moments m ON m.place_type = c.place_type
-        ORDER BY c.place_type, m.k
+        now AS (
+            SELECT place_type, sum(facilities) AS facilities,
+                CAST(sum(available) AS bigint) AS available,
+                CAST(sum(staffed) AS bigint) AS staffed,
+                CAST(sum(reporting) AS bigint) AS reporting
+            FROM current GROUP BY place_type
+        ),
+        moments AS (
+            SELECT * FROM hours
+            UNION ALL
+            SELECT place_type, CAST(:points AS int), available, staffed, reporting
+            FROM now WHERE reporting > 0
+        )
+        SELECT n.place_type, CAST(n.facilities AS bigint) AS facilities, m.k, m.available,
+            m.staffed, m.reporting
+        FROM now n LEFT JOIN moments m ON m.place_type = n.place_type
+        ORDER BY n.place_type, m.k
         """
     )
 
