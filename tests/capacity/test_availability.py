@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.contracts.capacity import Candidates
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report
 
@@ -220,6 +221,10 @@ async def candidates(
         headers=auth("service"),
     )
     assert response.status_code == 200, response.text
+    # Written straight from the rows: byte for byte what the contract's model writes.
+    assert response.headers["content-type"] == "application/json"
+    answer = Candidates.model_validate_json(response.content)
+    assert response.content == answer.model_dump_json().encode()
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 

@@ -1,10 +1,11 @@
-"""The availability search writes its answer straight from its rows: byte for byte what the
-contract's `Page[AvailabilityItem]` writes for the same items, which the OpenAPI document
-describes and every reader parses."""
+"""The availability search and matching's candidates write their answers straight from their
+rows: byte for byte what the contract's `Page[AvailabilityItem]` and `Candidates` write for
+the same items, which the OpenAPI document describes and every reader parses."""
 
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,10 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from services.capacity.availability.service import available_place
+from services.capacity.availability.repository import (
+    SearchFilter,
+    SearchShape,
+    candidates_statement,
+)
+from services.capacity.availability.service import available_place, candidate_places
+from services.capacity.capacity.staleness import free_expression, stale_expression_of
 from shared.care_rules import AMSTERDAM, Finding, Verdict
-from shared.contracts.capacity import AvailabilityItem
-from shared.pagination import Page, json_page
+from shared.contracts.capacity import AvailabilityItem, Candidates
+from shared.pagination import Page, json_answer, json_page
 from tests.capacity.test_availability import HAARLEM, HEEMSTEDE, place
 from tests.capacity.test_availability_care_rules import SATURDAY_NIGHT, office_place
 from tests.conftest import Clock, TokenFactory
@@ -149,3 +156,21 @@ async def test_the_answer_over_http_is_the_contracts(
     assert page.next_cursor is not None
     assert {item.eligible for item in page.items} == {True, False}
     assert response.content == page.model_dump_json().encode()
+
+
+def candidate_rows(rows: list[Row]) -> list[Any]:
+    """Search rows as the candidates' statement answers them: its columns, in its order."""
+    shape = SearchShape.of(SearchFilter(["GRZ"], None, None, None, [], 1, True))
+    statement = candidates_statement(shape, stale_expression_of({}), free_expression())
+    names = [column.name for column in statement.selected_columns]
+    CandidateRow = namedtuple("CandidateRow", names)  # type: ignore[misc]
+    return [CandidateRow(**{name: getattr(row, name) for name in names}) for row in rows]
+
+
+def test_candidates_are_written_as_the_contract_writes_them() -> None:
+    rows = candidate_rows([ROWS[name] for name in sorted(ROWS)])
+    answer = json_answer({"items": candidate_places(rows)})
+    written = Candidates.model_validate_json(bytes(answer.body))
+    assert [item.facility.name for item in written.items] == [row.name for row in rows]
+    assert answer.body == written.model_dump_json().encode()
+    assert json_answer({"items": candidate_places([])}).body == b'{"items":[]}'

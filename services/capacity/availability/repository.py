@@ -201,14 +201,15 @@ def candidates_statement(
     shape: SearchShape, stale: ColumnElement[bool], free: ColumnElement[int]
 ) -> Select[*tuple[Any, ...]]:
     """Matching's read: every place a search of `shape` finds, with what the ranking weighs
-    and nothing else; unsorted and unpaged, as the ranking orders all of them itself."""
+    and nothing else; unsorted and unpaged, as the ranking orders all of them itself. The
+    columns in the order of `CandidatePlace`'s fields, its `facility` first."""
     query = select(
         *FACILITY_COLUMNS,
         CapacityState.place_type,
-        CapacityState.observed_at,
-        CapacityState.source,
         free.label("free"),
+        CapacityState.observed_at,
         stale.label("stale"),
+        CapacityState.source,
     )
     return _searched(query, shape, stale, free, None)
 
@@ -260,10 +261,9 @@ async def search(
 
 
 async def candidates(
-    session: AsyncSession, spec: SearchFilter, ttl: dict[str, float]
+    connection: AsyncConnection, spec: SearchFilter, ttl: dict[str, float]
 ) -> Sequence[Any]:
     """Every place `spec` finds, in no order: the rows of `candidates_statement`."""
-    connection = await session.connection()
     prepared = compiled_search(
         SearchShape.of(spec), tuple(sorted(ttl.items())), connection.dialect, candidates=True
     )

@@ -17,7 +17,7 @@ from shared.care_rules import Screen, Sex
 from shared.clock import Now
 from shared.db import ReadConnection, ReadSession
 from shared.errors import Invalid, problem_responses
-from shared.pagination import Cursor, Limit, Page, decode_cursor, json_page
+from shared.pagination import Cursor, Limit, Page, decode_cursor, json_answer, json_page
 from shared.schemas import Moment, PlaceTypeCode, RegionCode
 from shared.settings import AppSettings
 
@@ -121,12 +121,12 @@ async def search_availability(
 @router.get("/candidates", response_model=Candidates, responses=problem_responses(401, 403, 422))
 async def matching_candidates(
     _: ServiceCaller,
-    session: ReadSession,
+    connection: ReadConnection,
     settings: AppSettings,
     place_type: Annotated[PlaceTypeCode, Query()],
     region: Annotated[RegionCode | None, Query()] = None,
     features: Annotated[str | None, Query(description="Comma list; all must be present.")] = None,
-) -> Candidates:
+) -> Response:
     """Every place of `place_type` with at least one free, in `region` (a ROAZ region
     includes its zorgkantoor regions; none: the country) with all `features`, stale ones
     included and flagged: the candidates matching ranks, in one answer and in no order.
@@ -140,7 +140,8 @@ async def matching_candidates(
         min_free=1,
         include_stale=True,
     )
-    return Candidates(items=await service.candidates(session, settings, spec))
+    # The answer is `Candidates` (the `response_model`), written from the rows.
+    return json_answer({"items": await service.candidates(connection, settings, spec)})
 
 
 @router.get("/summary", response_model=Summary, responses=problem_responses(401, 422))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.capacity import metrics
 from services.capacity.availability import repository
 from services.capacity.availability.repository import SearchFilter
 from services.capacity.availability.schemas import (
-    CandidatePlace,
     HistoryPoint,
     HistorySeries,
     RegionalHistory,
@@ -73,22 +72,31 @@ def available_place(row: Any, verdict: Verdict) -> dict[str, Any]:
     }
 
 
-CANDIDATE_PLACES = TypeAdapter(list[CandidatePlace])
-
-
 async def candidates(
-    session: AsyncSession, settings: Settings, spec: SearchFilter
-) -> list[CandidatePlace]:
+    connection: AsyncConnection, settings: Settings, spec: SearchFilter
+) -> list[dict[str, Any]]:
     """Every place `spec` finds, for matching to rank: no care rules (the ranking applies
-    them, and counts what they leave out) and in no order."""
-    rows = await repository.candidates(session, spec, ttl_seconds(settings))
+    them, and counts what they leave out) and in no order. Each as the JSON object of its
+    `CandidatePlace`."""
+    return candidate_places(await repository.candidates(connection, spec, ttl_seconds(settings)))
+
+
+def candidate_places(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of `repository.candidates` as `CandidatePlace`'s JSON objects, their keys in the
+    model's field order (the statement's columns are in that order). Thousands of rows:
+    each read whole by its columns' names, not column by column."""
     if not rows:
         return []
-    # Thousands of rows: each read as a whole by its columns' names and validated at once,
-    # the location from the same values (its model takes the fields it has).
     names = rows[0]._fields
-    places = [dict(zip(names, row, strict=True)) for row in rows]
-    return CANDIDATE_PLACES.validate_python([{**place, "facility": place} for place in places])
+    split = len(repository.FACILITY_COLUMNS)
+    facility, place = names[:split], names[split:]
+    return [
+        {
+            "facility": dict(zip(facility, row[:split], strict=True)),
+            **dict(zip(place, row[split:], strict=True)),
+        }
+        for row in rows
+    ]
 
 
 def _facility(row: Any) -> dict[str, Any]:
