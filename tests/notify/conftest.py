@@ -217,8 +217,8 @@ def capacity_data(**fields: Any) -> dict[str, Any]:
 
 async def relay_all(app: FastAPI, seconds: float = 30.0, now: datetime | None = None) -> int:
     """Run the relay until it has taken every committed event; the deliveries created.
-    The relay waits for every open writing transaction of the cluster (another test run
-    may hold one for a moment), so this waits too — a bound, not an assertion on time."""
+    The relay waits for every open writing transaction of this database, so this waits
+    too — a bound, not an assertion on time."""
     created = 0
     async with asyncio.timeout(seconds):
         while True:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -110,6 +111,42 @@ async def test_rows_of_a_window_go_in_position_order(
             await hub.pump(app.state.database)
     order = [client_of_hub.queue.get_nowait().id for _ in range(2)]
     assert order == [event_a, event_b]
+
+
+async def test_a_transaction_in_another_database_holds_nothing_up(
+    app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, database_url: str
+) -> None:
+    """Only this database's transactions write its outbox: one running in another database
+    on the same server, older than the event, holds back neither the relay nor the
+    stream."""
+    hub = StreamHub(queue_size=10)
+    await hub.start(app.state.database)
+    client_of_hub, _ = hub.register(
+        Viewer("v", None, frozenset({"viewer"}), ()), EventFilter(), None
+    )
+    await subscribe(
+        client, auth("viewer"), "http://127.0.0.1:9/hook", event_types=["capacity.updated"]
+    )
+    elsewhere = await asyncpg.connect(plain_url(_in_database(database_url, "postgres")))
+    writer = await asyncpg.connect(plain_url(database_url))
+    try:
+        async with elsewhere.transaction():
+            await elsewhere.fetchval("SELECT txid_current()")
+            event = uuid.uuid4()
+            await writer.fetchrow(INSERT, event)
+            async with app.state.database.sessions.begin() as session:
+                assert (await relay.relay_once(session)).events == 1
+            assert await hub.pump(app.state.database) == 1
+    finally:
+        await elsewhere.close()
+        await writer.close()
+    assert await _delivered_events(app) == {event}
+    assert client_of_hub.queue.get_nowait().id == event
+
+
+def _in_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 async def test_two_relays_at_once_take_each_event_once(

@@ -12,8 +12,8 @@ class RelayCursor(Base):
     """How far a reader of the outbox has come, kept durably.
 
     The outbox is read in windows of transaction ids: a window `[horizon, window_end)` is
-    opened at the oldest transaction still running, so every row in it has committed (or
-    never will) and the window's set of rows cannot change. Inside a window rows go in
+    opened at the oldest transaction of this database still running, so every row in it has
+    committed (or never will) and the window's set of rows cannot change. Inside a window rows go in
     position order; `last_position` is the last one processed. When a window is done,
     `horizon` moves to its end. A row that commits late with a lower position lands in a
     later window, never behind the cursor."""

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, not_, select
+from sqlalchemy import and_, func, not_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,12 +36,39 @@ async def get_cursor(session: AsyncSession, name: str) -> RelayCursor | None:
     return await session.get(RelayCursor, name)
 
 
+# The oldest transaction of this database still running, else the next transaction id.
+# Only a transaction of this database can write its outbox: one in another database on the
+# same server (`txid_snapshot_xmin` counts those too) holds nothing up. The transactions are
+# read after the snapshot is taken (in the same statement): one of the snapshot's running
+# transactions that is not listed had ended by then. `backend_xid` is the low 32 bits of
+# the 64-bit id of `txid_current`.
+_HORIZON = text(
+    """
+    WITH snapshot AS (SELECT txid_current_snapshot() AS s),
+    ours AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_xid IS NOT NULL
+        UNION ALL
+        SELECT transaction::text::bigint FROM pg_prepared_xacts
+        WHERE database = current_database()
+    )
+    SELECT coalesce(
+        (SELECT min(x) FROM snapshot, txid_snapshot_xip(snapshot.s) AS x
+         WHERE x % 4294967296 IN (SELECT xid FROM ours)),
+        (SELECT txid_snapshot_xmax(s) FROM snapshot)
+    )
+    """
+)
+
+
 async def safe_horizon(session: AsyncSession) -> int:
-    """The oldest transaction id still running: every outbox row written by an older
-    transaction has committed (or never will)."""
-    query = select(func.txid_snapshot_xmin(func.txid_current_snapshot()).cast(BigInteger))
-    xmin: int = (await session.execute(query)).scalar_one()
-    return xmin
+    """The oldest transaction id of this database still running (or the next one): every
+    outbox row written by an older transaction has committed (or never will)."""
+    # The server keeps what `pg_stat_activity` showed until the transaction ends: a second
+    # look in the same transaction would miss transactions begun since.
+    await session.execute(select(func.pg_stat_clear_snapshot()))
+    horizon: int = (await session.execute(_HORIZON)).scalar_one()
+    return horizon
 
 
 async def read_window(

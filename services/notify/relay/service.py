@@ -4,8 +4,10 @@ event out as delivery rows to every subscription that asked for it and may see i
 Reading. Positions are taken when a row is inserted but become visible when its
 transaction commits, so a row with a lower position can appear after a higher one. The
 reader therefore works in windows of writing transactions: it opens a window
-`[horizon, oldest running transaction)`, whose rows are all final, takes them in position
-order, and then moves `horizon` to the window's end. A row that commits late belongs to a
+`[horizon, oldest running transaction of this database)`, whose rows are all final, takes
+them in position order, and then moves `horizon` to the window's end (transactions in
+other databases on the same server never write this outbox, so none of them holds a window
+back). A row that commits late belongs to a
 transaction at or above the old horizon, so it falls in a later window. Two writers that
 touch the same row commit one after the other, and their events keep that order.
 
