@@ -345,7 +345,12 @@ async def _frames(
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
-            yield _sent(event)
+            # What queued up meanwhile goes out with it, in one write: a client that fell
+            # behind catches up with one write instead of one per event.
+            events = [event]
+            while not client.queue.empty():
+                events.append(client.queue.get_nowait())
+            yield _sent(events)
     finally:
         hub.unregister(client)
         metrics.streams_open.dec()
@@ -397,11 +402,17 @@ async def _replayed(
             " older ones are left out\n\n"
         ).encode()
     for event in reversed(chosen[: replay.max_events]):
-        yield _sent(event)
+        yield _sent([event])
 
 
-def _sent(event: StreamEvent) -> bytes:
-    metrics.notifications.labels("stream", "delivered").inc()
-    latency = (datetime.now(UTC) - event.occurred_at).total_seconds()
-    metrics.notification_latency.labels("stream").observe(max(latency, 0.0))
-    return event.frame
+_DELIVERED = metrics.notifications.labels("stream", "delivered")
+_LATENCY = metrics.notification_latency.labels("stream")
+
+
+def _sent(events: list[StreamEvent]) -> bytes:
+    """The frames of `events`, counted as delivered."""
+    now = datetime.now(UTC)
+    _DELIVERED.inc(len(events))
+    for event in events:
+        _LATENCY.observe(max((now - event.occurred_at).total_seconds(), 0.0))
+    return b"".join(event.frame for event in events)
