@@ -172,7 +172,8 @@ def table(results: dict[str, Any]) -> list[str]:
                 f"| event → SSE, {streams} open ({r['reports']} reports) | p50 "
                 f"{r['sse'].get('p50_ms')} ms, p99 {r['sse'].get('p99_ms')} ms, missing "
                 f"{r['sse_missing']}, streams ended by the server "
-                f"{r.get('streams_ended_by_server', '?')} | | |"
+                f"{r.get('streams_ended_by_server', '?')}, refused at opening "
+                f"{r.get('streams_refused', '?')} | | |"
             )
             lines.append(
                 f"| event → webhook, {streams} open | p50 {r['webhook'].get('p50_ms')} ms, "

@@ -7,6 +7,7 @@ import json
 import random
 import re
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -327,18 +328,6 @@ async def holds(ctx: Context) -> dict[str, Any]:
 FACILITY_IN = re.compile(rb'"facility_id":\s*"([0-9a-f-]{36})"')
 
 
-class Receipts:
-    """When each facility's event arrived, per listener."""
-
-    def __init__(self) -> None:
-        self.at: list[dict[bytes, float]] = []
-
-    def listener(self) -> dict[bytes, float]:
-        seen: dict[bytes, float] = {}
-        self.at.append(seen)
-        return seen
-
-
 async def _stream(
     base: str, headers: dict[str, str], seen: dict[bytes, float], opened: asyncio.Event
 ) -> None:
@@ -422,22 +411,20 @@ async def events(ctx: Context) -> dict[str, Any]:
         locations = _small_locations(ctx)
         ctx.rng.shuffle(locations)
         for streams in (1, 1000):
-            receipts = Receipts()
-            tasks = []
-            opened = []
-            for n in range(streams):
-                seen = receipts.listener()
-                headers = token(f"gp-stream-{n}", ["referrer"], org=str(uuid.uuid4()))
-                event = asyncio.Event()
-                opened.append(event)
-                tasks.append(
-                    asyncio.create_task(_stream(ctx.stack.notify.base, headers, seen, event))
-                )
-
-            def all_open(opened: list[asyncio.Event] = opened) -> bool:
-                return all(e.is_set() for e in opened)
-
-            await _wait_for(all_open, 60)
+            # The streams are read by a process of their own (bench/streams.py).
+            readers = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.streams",
+                ctx.stack.notify.base,
+                str(streams),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=1 << 26,  # the receipts come as one line
+            )
+            assert readers.stdin is not None
+            assert readers.stdout is not None
+            opening = json.loads(await readers.stdout.readline())
             reporters = locations[: ctx.pace.reports]
             locations = locations[ctx.pace.reports :]
             sent: dict[bytes, float] = {}
@@ -458,25 +445,29 @@ async def events(ctx: Context) -> dict[str, Any]:
                 sent[str(loc.id).encode()] = started
                 await asyncio.sleep(0.05)  # reports arrive one by one, as in life
 
-            def complete(sent: dict[bytes, float] = sent, receipts: Receipts = receipts) -> bool:
-                return all(key in hook_seen for key in sent) and all(
-                    key in seen for seen in receipts.at for key in sent
-                )
+            readers.stdin.write(json.dumps([key.decode() for key in sent]).encode() + b"\n")
+            await readers.stdin.drain()
+            read = json.loads(await readers.stdout.readline())
+            await readers.wait()
 
-            await _wait_for(complete, 60)
-            ended = sum(1 for task in tasks if task.done())
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            def hooked(sent: dict[bytes, float] = sent) -> bool:
+                return all(key in hook_seen for key in sent)
+
+            await _wait_for(hooked, 60)
             stream_latencies = [
-                seen[key] - at for seen in receipts.at for key, at in sent.items() if key in seen
+                seen[key.decode()] - at
+                for seen in read["at"]
+                for key, at in sent.items()
+                if key.decode() in seen
             ]
             hook_latencies = [hook_seen[key] - at for key, at in sent.items() if key in hook_seen]
             result[f"{streams} streams"] = {
                 "reports": len(sent),
+                "streams_open": opening["opened"],
+                "streams_refused": opening["refused"],
                 "sse": _latencies(stream_latencies),
-                "sse_missing": len(sent) * streams - len(stream_latencies),
-                "streams_ended_by_server": ended,
+                "sse_missing": len(sent) * opening["opened"] - len(stream_latencies),
+                "streams_ended_by_server": read["ended"],
                 "webhook": _latencies(hook_latencies),
                 "webhook_missing": len(sent) - len(hook_latencies),
             }
