@@ -30,6 +30,7 @@ from services.capacity.availability.repository import (
     compiled_search,
     search_parameters,
 )
+from services.capacity.capacity.repository import lock_places_statement, write_statement
 from shared import reference
 from shared.db import plain_url
 
@@ -76,48 +77,59 @@ async def search(request: Request) -> Response:
     return _json({"items": items, "next_cursor": None})
 
 
-FACILITY = "SELECT organisation_id, place_types FROM capacity.facilities WHERE id = $1"
-LOCK = (
-    "SELECT staffed, occupied, available, held, observed_at FROM capacity.capacity "
-    "WHERE facility_id = $1 AND place_type = $2 FOR UPDATE"
-)
-UPDATE = (
-    "UPDATE capacity.capacity SET staffed = $3, occupied = $4, available = $5, "
-    "observed_at = $6, received_at = $7, stale_notified = false "
-    "WHERE facility_id = $1 AND place_type = $2"
-)
-HISTORY = (
-    "INSERT INTO capacity.capacity_reports (facility_id, place_type, staffed, occupied, "
-    "available, observed_at, received_at, applied, reporter) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ceiling')"
-)
-OUTBOX = (
-    "INSERT INTO events.outbox (id, type, source, occurred_at, data, audience) "
-    "VALUES ($1, 'capacity.updated', 'capacity', $2, $3, '{\"public\": true}')"
-)
+LOCK = lock_places_statement(DIALECT)
+WRITE = write_statement(DIALECT)
+EVERY_PROFESSIONAL = json.dumps({"public": True})
 
 
 async def put_capacity(request: Request) -> Response:
-    """One report: the reads and writes of Zorgplek's `PUT`, in one transaction."""
+    """One report: Zorgplek's `PUT`, in one transaction with the same two statements: lock
+    the place (with its facility), then write its numbers, the history and the event. The
+    caller's organisation, which Zorgplek takes from the token, comes in a header."""
     facility_id = uuid.UUID(request.path_params["facility_id"])
     place_type = request.path_params["place_type"]
+    organisation_id = uuid.UUID(request.headers["x-organisation"])
     body = json.loads(await request.body())
     observed_at = datetime.fromisoformat(body["observed_at"])
     now = datetime.now(UTC)
     pool: asyncpg.Pool = request.app.state.pool
+    key = {"facility_ids": [facility_id], "place_types": [place_type]}
     async with pool.acquire() as conn, conn.transaction():
-        facility = await conn.fetchrow(FACILITY, facility_id)
-        if facility is None or place_type not in facility["place_types"]:
+        state = await conn.fetchrow(
+            LOCK.sql, *LOCK.arguments({**key, "organisation_id": organisation_id})
+        )
+        if state is None or place_type not in state["place_types"]:
             return _json({"detail": "no such place"}, 404)
-        state = await conn.fetchrow(LOCK, facility_id, place_type)
-        applied = state is not None and observed_at >= state["observed_at"]
-        numbers = (body["staffed"], body["occupied"], body["available"])
-        if applied:
-            await conn.execute(UPDATE, facility_id, place_type, *numbers, observed_at, now)
-        await conn.execute(HISTORY, facility_id, place_type, *numbers, observed_at, now, applied)
-        if applied:
-            data = {"facility_id": str(facility_id), "place_type": place_type}
-            await conn.execute(OUTBOX, uuid.uuid4(), now, json.dumps(data))
+        applied = observed_at >= state["observed_at"]
+        # The parameters are arrays, one element per place (changed: if it applied), report
+        # (kept) and event (published: if it applied).
+        report = {
+            "facility_ids": [facility_id],
+            "place_types": [place_type],
+            "staffed": [body["staffed"]],
+            "occupied": [body["occupied"]],
+            "available": [body["available"]],
+            "expected": [None],
+            "observed_at": [observed_at],
+        }
+        data = json.dumps({"facility_id": str(facility_id), "place_type": place_type})
+        events = 1 if applied else 0
+        values = {
+            "received_at": now,
+            "source": "api",
+            "reported_by": "ceiling",
+            "reporter": "ceiling",
+            **{f"changed_{k}": v if applied else [] for k, v in report.items()},
+            **{f"kept_{k}": v for k, v in report.items()},
+            "kept_applied": [applied],
+            "event_ids": [uuid.uuid4() for _ in range(events)],
+            "event_types": ["capacity.updated"] * events,
+            "event_sources": ["capacity"] * events,
+            "event_times": [now] * events,
+            "event_data": [data] * events,
+            "event_audiences": [EVERY_PROFESSIONAL] * events,
+        }
+        await conn.execute(WRITE.sql, *WRITE.arguments(values))
     return _json({"facility_id": facility_id, "place_type": place_type, "applied": applied})
 
 

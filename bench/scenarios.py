@@ -163,7 +163,8 @@ async def put(ctx: Context) -> dict[str, Any]:
             Request(
                 "PUT",
                 f"/capacity/{loc.id}/{place_type}",
-                {"Content-Type": "application/json"},
+                # Without authentication: the organisation Zorgplek reads from the token.
+                {"Content-Type": "application/json", "X-Organisation": str(loc.organisation_id)},
                 body,
                 now=True,
             )

@@ -5,16 +5,30 @@ them (docs/architecture.md#events-and-the-outbox)."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, insert
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    Index,
+    Insert,
+    String,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from shared.db import KernelBase
 
@@ -117,10 +131,14 @@ def event_types() -> frozenset[str]:
     return frozenset(_registered)
 
 
-async def publish(session: AsyncSession, event: Event) -> None:
-    """Write `event` into the caller's transaction; it is sent only if that commits."""
+def _check_registered(event: Event) -> None:
     if event.type not in _registered:
         raise ValueError(f"unknown event type {event.type!r}")
+
+
+async def publish(session: AsyncSession, event: Event) -> None:
+    """Write `event` into the caller's transaction; it is sent only if that commits."""
+    _check_registered(event)
     # Inline: nothing is fetched back (no RETURNING of the position); producers may
     # insert into the outbox but not read it (shared/roles.py).
     row = {
@@ -132,3 +150,41 @@ async def publish(session: AsyncSession, event: Event) -> None:
         "audience": event.audience,
     }
     await session.execute(insert(OutboxEvent).inline().values(row))
+
+
+# The columns `insert_many` fills, and the array parameter each is read from.
+_MANY: dict[str, tuple[str, TypeEngine[Any]]] = {
+    "id": ("event_ids", UUID(as_uuid=True)),
+    "type": ("event_types", String()),
+    "source": ("event_sources", String()),
+    "occurred_at": ("event_times", DateTime(timezone=True)),
+    "data": ("event_data", JSONB()),
+    "audience": ("event_audiences", JSONB()),
+}
+
+
+def insert_many() -> Insert:
+    """An insert of any number of events, given as arrays (`many_values`), for a statement
+    that writes the events together with the change they describe (as one of its `WITH`
+    parts). Like `publish`, it fetches nothing back."""
+    rows = (
+        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _MANY.values()))
+        .table_valued(*_MANY)
+        .render_derived(name="e")
+    )
+    return insert(OutboxEvent).from_select(list(_MANY), select(*(rows.c[c] for c in _MANY)))
+
+
+def many_values(events: Sequence[Event]) -> dict[str, list[Any]]:
+    """The parameters of `insert_many` for `events` (each of a registered type, as `publish`
+    demands), as the driver takes them: data and audience as JSON text."""
+    for event in events:
+        _check_registered(event)
+    return {
+        "event_ids": [e.id for e in events],
+        "event_types": [e.type for e in events],
+        "event_sources": [e.source for e in events],
+        "event_times": [e.occurred_at for e in events],
+        "event_data": [json.dumps(e.data) for e in events],
+        "event_audiences": [json.dumps(e.audience) for e in events],
+    }

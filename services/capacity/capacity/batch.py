@@ -4,9 +4,11 @@ bytes), each row applied on its own, committed a chunk at a time.
 Rows are applied in the one order every transaction locks places in (facility, place type),
 so concurrent batches, holds and sweepers cannot deadlock; a place reported twice keeps its
 rows' order. Each chunk is its own short transaction: the event relay, which waits for the
-oldest open transaction, is never held up for longer than one chunk takes. Within a chunk
-each row runs in a savepoint, so a refused row leaves nothing behind and good rows apply
-even when others are refused."""
+oldest open transaction, is never held up for longer than one chunk takes. A chunk is
+applied as a whole (`service.report_many`): its places locked in one statement, each row
+checked on its own, and the numbers, history and events of its good rows written in one
+statement, so a refused row leaves nothing behind and good rows apply even when others are
+refused."""
 
 from __future__ import annotations
 
@@ -21,14 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.capacity import metrics
-from services.capacity.capacity.schemas import (
-    BatchReport,
-    CapacityReportIn,
-    CapacityStateOut,
-    RowError,
-)
-from services.capacity.capacity.service import report
-from services.capacity.facilities import repository as facilities
+from services.capacity.capacity.repository import PlaceReport
+from services.capacity.capacity.schemas import BatchReport, CapacityStateOut, RowError
+from services.capacity.capacity.service import PlacesOutOfOrder, report, report_many
 from shared.auth import Principal
 from shared.contracts.capacity import ReportSource
 from shared.errors import (
@@ -145,6 +142,15 @@ def _validated(rows: Sequence[Any]) -> tuple[list[tuple[int, BatchReport]], dict
     return valid, refused
 
 
+def _row_error(number: int, exc: DomainError) -> RowError:
+    return RowError(row=number, errors=exc.errors or [{"loc": ["facility_id"], "msg": exc.detail}])
+
+
+def _is_data_exception(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is not None and state.startswith(DATA_EXCEPTION_CLASS)
+
+
 async def _apply(
     session: AsyncSession,
     principal: Principal,
@@ -154,7 +160,6 @@ async def _apply(
     source: ReportSource,
 ) -> Result:
     """One row in a savepoint: its result, or its errors with nothing left behind."""
-    data = CapacityReportIn.model_validate(row.model_dump(exclude={"facility_id", "place_type"}))
     try:
         async with session.begin_nested():
             return await report(
@@ -163,18 +168,50 @@ async def _apply(
                 settings,
                 row.facility_id,
                 row.place_type,
-                data,
+                row,
                 source=source,
                 place_type_loc=["place_type"],
             )
     except DomainError as exc:
-        errors = exc.errors or [{"loc": ["facility_id"], "msg": exc.detail}]
-        return RowError(row=number, errors=errors)
+        return _row_error(number, exc)
     except DBAPIError as exc:
-        state = getattr(exc.orig, "sqlstate", None)
-        if state is None or not state.startswith(DATA_EXCEPTION_CLASS):
+        if not _is_data_exception(exc):
             raise
         return RowError(row=number, errors=[{"loc": [], "msg": "a value cannot be stored"}])
+
+
+async def _apply_chunk(
+    sessions: async_sessionmaker[AsyncSession],
+    principal: Principal,
+    settings: Settings,
+    chunk: list[tuple[int, BatchReport]],
+    source: ReportSource,
+) -> dict[int, Result]:
+    """A chunk in one transaction: locked, checked and written all at once. Should the
+    database refuse a value (every row is written in the one statement), or places never
+    reported come between others, the chunk is applied again row by row, each row on its
+    own as above."""
+    reports = [PlaceReport(row.facility_id, row.place_type, row) for _, row in chunk]
+    try:
+        async with sessions.begin() as session:
+            answers = await report_many(
+                session, principal, settings, reports, source=source, place_type_loc=["place_type"]
+            )
+    except DBAPIError as exc:
+        if not _is_data_exception(exc):
+            raise
+    except PlacesOutOfOrder:
+        pass
+    else:
+        return {
+            number: _row_error(number, answer) if isinstance(answer, DomainError) else answer
+            for (number, _), answer in zip(chunk, answers, strict=True)
+        }
+    async with sessions.begin() as session:
+        return {
+            number: await _apply(session, principal, settings, number, row, source)
+            for number, row in chunk
+        }
 
 
 async def report_batch(
@@ -192,13 +229,7 @@ async def report_batch(
     size = settings.batch_chunk_rows
     for start in range(0, len(valid), size):
         chunk = valid[start : start + size]
-        async with sessions.begin() as session:
-            # Read in one query and held for the chunk, so each row finds its facility in
-            # the session instead of asking the database again.
-            known = await facilities.get_many(session, {row.facility_id for _, row in chunk})
-            for number, row in chunk:
-                results[number] = await _apply(session, principal, settings, number, row, source)
-            del known
+        results |= await _apply_chunk(sessions, principal, settings, chunk, source)
     rejected = sum(isinstance(result, RowError) for result in results.values())
     metrics.capacity_reports.labels("rejected").inc(rejected)
     return [results[number] for number in sorted(results)]

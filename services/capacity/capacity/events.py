@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,22 +21,51 @@ from shared.contracts.events import (
     MembersAudience,
     PublicAudience,
 )
-from shared.outbox import EventType, publish
+from shared.outbox import Event, EventType, publish
 
 SOURCE = "capacity"
 
 
-def free_of(state: CapacityState) -> int:
+class Site(Protocol):
+    """Where a place is, as its events tell: a `Facility`, or the facility as a write reads
+    it (`repository.Site`)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def organisation_id(self) -> uuid.UUID: ...
+    @property
+    def region_code(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+class Numbers(Protocol):
+    """A place's numbers, as its events tell: a `CapacityState`, or the place as a write
+    changes it (`repository.Place`)."""
+
+    @property
+    def place_type(self) -> str: ...
+    @property
+    def staffed(self) -> int: ...
+    @property
+    def available(self) -> int: ...
+    @property
+    def held(self) -> int: ...
+    @property
+    def observed_at(self) -> datetime: ...
+
+
+def free_of(state: Numbers) -> int:
     return max(state.available - state.held, 0)
 
 
-async def publish_capacity(
-    session: AsyncSession,
-    event_type: EventType[CapacityData, PublicAudience],
-    facility: Facility,
-    state: CapacityState,
-) -> None:
-    """One `capacity.*` event about `state` at `facility`, in the caller's transaction."""
+def capacity_event(
+    event_type: EventType[CapacityData, PublicAudience], facility: Site, state: Numbers
+) -> Event:
+    """One `capacity.*` event about `state` at `facility`."""
     data = CapacityData(
         facility_id=facility.id,
         organisation_id=facility.organisation_id,
@@ -48,16 +79,33 @@ async def publish_capacity(
         staffed=state.staffed,
         observed_at=state.observed_at,
     )
-    await publish(session, event_type.event(SOURCE, data, EVERY_PROFESSIONAL))
+    return event_type.event(SOURCE, data, EVERY_PROFESSIONAL)
+
+
+async def publish_capacity(
+    session: AsyncSession,
+    event_type: EventType[CapacityData, PublicAudience],
+    facility: Facility,
+    state: CapacityState,
+) -> None:
+    """One `capacity.*` event about `state` at `facility`, in the caller's transaction."""
+    await publish(session, capacity_event(event_type, facility, state))
+
+
+def change_events(facility: Site, state: Numbers, free_before: int) -> list[Event]:
+    """`capacity.updated`, and `capacity.available` when free went from 0 to more."""
+    events = [capacity_event(CAPACITY_UPDATED, facility, state)]
+    if free_before == 0 and free_of(state) > 0:
+        events.append(capacity_event(CAPACITY_AVAILABLE, facility, state))
+    return events
 
 
 async def publish_change(
     session: AsyncSession, facility: Facility, state: CapacityState, free_before: int
 ) -> None:
-    """`capacity.updated`, and `capacity.available` when free went from 0 to more."""
-    await publish_capacity(session, CAPACITY_UPDATED, facility, state)
-    if free_before == 0 and free_of(state) > 0:
-        await publish_capacity(session, CAPACITY_AVAILABLE, facility, state)
+    """The events of `change_events`, in the caller's transaction."""
+    for event in change_events(facility, state, free_before):
+        await publish(session, event)
 
 
 async def publish_due(

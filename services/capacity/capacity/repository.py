@@ -1,34 +1,316 @@
 import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import cast
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    false,
+    func,
+    null,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import insert as plain_insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from services.capacity.capacity.models import CapacityReport, CapacityState
+from services.capacity.capacity.schemas import CapacityReportIn
 from services.capacity.capacity.staleness import ReminderStage
 from services.capacity.facilities.models import Facility
+from shared import outbox
+from shared.statements import Compiled
+
+Key = tuple[uuid.UUID, str]
+"""A place: (facility, place type). Every writer locks places in this order: by facility,
+then place type (compared as plain text, as Python compares it)."""
 
 
-async def lock_state(
-    session: AsyncSession, facility_id: uuid.UUID, place_type: str
-) -> CapacityState | None:
-    """The current state, locked until the transaction ends."""
-    query = (
-        select(CapacityState)
-        .where(CapacityState.facility_id == facility_id, CapacityState.place_type == place_type)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A facility as a capacity report needs it: whose it is, what it offers, where it is."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    place_types: list[str]
+    region_code: str
+    lat: float
+    lon: float
+
+
+@dataclass(slots=True)
+class Place:
+    """The current numbers of one place, as the reports of one transaction see and change
+    them (the stored row, locked)."""
+
+    facility_id: uuid.UUID
+    place_type: str
+    staffed: int
+    occupied: int
+    available: int
+    held: int
+    expected_available_24h: int | None
+    observed_at: datetime
+    received_at: datetime
+    source: str | None
+    reported_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceReport:
+    """One report of one place: what `service.report` applies."""
+
+    facility_id: uuid.UUID
+    place_type: str
+    numbers: CapacityReportIn
+
+    @property
+    def key(self) -> Key:
+        return (self.facility_id, self.place_type)
+
+
+_PLACE_COLUMNS = (
+    CapacityState.facility_id,
+    CapacityState.place_type,
+    CapacityState.staffed,
+    CapacityState.occupied,
+    CapacityState.available,
+    CapacityState.held,
+    CapacityState.expected_available_24h,
+    CapacityState.observed_at,
+    CapacityState.received_at,
+    CapacityState.source,
+    CapacityState.reported_by,
+)
+_SITE_COLUMNS = (
+    Facility.id,
+    Facility.organisation_id,
+    Facility.place_types,
+    Facility.region_code,
+    Facility.lat,
+    Facility.lon,
+)
+
+
+def _array(name: str, kind: TypeEngine[Any]) -> Any:
+    return bindparam(name, type_=ARRAY(kind))
+
+
+@cache
+def lock_places_statement(dialect: Dialect) -> Compiled:
+    """`lock_places`, compiled once: the ceiling (bench/ceiling.py) runs it too."""
+    wanted = (
+        func.unnest(_array("facility_ids", UUID(as_uuid=True)), _array("place_types", String()))
+        .table_valued("facility_id", "place_type")
+        .render_derived(name="k")
     )
-    return await session.scalar(query)
+    query = (
+        select(*_PLACE_COLUMNS, *_SITE_COLUMNS)
+        .join(
+            wanted,
+            (wanted.c.facility_id == CapacityState.facility_id)
+            & (wanted.c.place_type == CapacityState.place_type),
+        )
+        .join(Facility, Facility.id == CapacityState.facility_id)
+        .where(Facility.organisation_id == bindparam("organisation_id"))
+        .order_by(CapacityState.facility_id, CapacityState.place_type.collate("C"))
+        .with_for_update(of=CapacityState)
+    )
+    return Compiled.of(query, dialect)
 
 
-async def insert_state_if_absent(session: AsyncSession, values: dict[str, object]) -> bool:
-    """Insert the first state of a place type; False when a concurrent report was first."""
+async def lock_places(
+    session: AsyncSession, keys: Sequence[Key], organisation_id: uuid.UUID | None
+) -> dict[Key, tuple[Place, Site]]:
+    """The places of `keys` at `organisation_id`'s own facilities, each with its facility,
+    locked until the transaction ends, in one statement and in the one order (`Key`).
+    Places never reported, and those of another organisation (whose rows a caller may not
+    lock), are left out."""
+    connection = await session.connection()
+    result = await lock_places_statement(connection.dialect).execute(
+        connection,
+        {
+            "facility_ids": [facility_id for facility_id, _ in keys],
+            "place_types": [place_type for _, place_type in keys],
+            "organisation_id": organisation_id,
+        },
+    )
+    found = {}
+    for row in result:
+        place = Place(*row[: len(_PLACE_COLUMNS)])
+        found[(place.facility_id, place.place_type)] = (place, Site(*row[len(_PLACE_COLUMNS) :]))
+    return found
+
+
+async def sites(session: AsyncSession, facility_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Site]:
+    """The facilities of `facility_ids` that exist, as reports need them (not locked)."""
+    query = select(*_SITE_COLUMNS).where(Facility.id == any_(_array("ids", UUID(as_uuid=True))))
+    rows = await session.execute(query, {"ids": list(facility_ids)})
+    return {row[0]: Site(*row) for row in rows}
+
+
+# The parameters of `write_statement`: the places whose report applied, with their new numbers; each
+# report received, applied or not, with its numbers; who sent them, how and when (the same
+# for all); and the events.
+_CHANGED: dict[str, tuple[str, TypeEngine[Any]]] = {
+    "facility_id": ("changed_facility_ids", UUID(as_uuid=True)),
+    "place_type": ("changed_place_types", String()),
+    "staffed": ("changed_staffed", Integer()),
+    "occupied": ("changed_occupied", Integer()),
+    "available": ("changed_available", Integer()),
+    "expected_available_24h": ("changed_expected", Integer()),
+    "observed_at": ("changed_observed_at", DateTime(timezone=True)),
+}
+_KEPT: dict[str, tuple[str, TypeEngine[Any]]] = {
+    "facility_id": ("kept_facility_ids", UUID(as_uuid=True)),
+    "place_type": ("kept_place_types", String()),
+    "staffed": ("kept_staffed", Integer()),
+    "occupied": ("kept_occupied", Integer()),
+    "available": ("kept_available", Integer()),
+    "expected_available_24h": ("kept_expected", Integer()),
+    "observed_at": ("kept_observed_at", DateTime(timezone=True)),
+    "applied": ("kept_applied", Boolean()),
+}
+
+
+def _rows(columns: dict[str, tuple[str, TypeEngine[Any]]], name: str) -> Any:
+    return (
+        func.unnest(*(_array(param, kind) for param, kind in columns.values()))
+        .table_valued(*columns)
+        .render_derived(name=name)
+    )
+
+
+def _arrays(
+    columns: dict[str, tuple[str, TypeEngine[Any]]], rows: Sequence[tuple[Any, ...]]
+) -> dict[str, list[Any]]:
+    """`rows` (tuples in the order of `columns`) as the arrays that `columns` name."""
+    arrays: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for array, value in zip(arrays, row, strict=True):
+            array.append(value)
+    return {param: array for (param, _), array in zip(columns.values(), arrays, strict=True)}
+
+
+@cache
+def write_statement(dialect: Dialect) -> Compiled:
+    """`write`, compiled once: the ceiling (bench/ceiling.py) runs it too."""
+    received_at = bindparam("received_at", type_=DateTime(timezone=True))
+    source = bindparam("source", type_=String())
+    reported_by = bindparam("reported_by", type_=String())
+    changed = _rows(_CHANGED, "n")
+    update_places = (
+        update(CapacityState)
+        .where(
+            CapacityState.facility_id == changed.c.facility_id,
+            CapacityState.place_type == changed.c.place_type,
+        )
+        .values(
+            staffed=changed.c.staffed,
+            occupied=changed.c.occupied,
+            available=changed.c.available,
+            expected_available_24h=changed.c.expected_available_24h,
+            observed_at=changed.c.observed_at,
+            received_at=received_at,
+            source=source,
+            reported_by=reported_by,
+            stale_notified=false(),
+            reminded_stage=null(),
+        )
+    )
+    kept = _rows(_KEPT, "r")
+    keep_reports = plain_insert(CapacityReport).from_select(
+        [*_KEPT, "received_at", "source", "reported_by", "reporter"],
+        select(
+            *(kept.c[c] for c in _KEPT),
+            received_at,
+            source,
+            reported_by,
+            bindparam("reporter", type_=String()),
+        ),
+    )
+    statement = select(true()).add_cte(
+        update_places.cte("changed"),
+        keep_reports.cte("kept"),
+        outbox.insert_many().cte("published"),
+    )
+    return Compiled.of(statement, dialect)
+
+
+async def write(
+    session: AsyncSession,
+    changed: Sequence[Place],
+    kept: Sequence[tuple[PlaceReport, bool]],
+    events: Sequence[outbox.Event],
+    *,
+    received_at: datetime,
+    source: str,
+    reported_by: str,
+    reporter: str,
+) -> None:
+    """In one statement: the new numbers of the `changed` places (as `received_at`, `source`,
+    `reported_by`, which also clears their staleness notice and reminder), every report
+    received in the history (`kept`: each with whether it applied, and `reporter`), and
+    `events` in the outbox."""
+    connection = await session.connection()
+    values: dict[str, Any] = {
+        "received_at": received_at,
+        "source": source,
+        "reported_by": reported_by,
+        "reporter": reporter,
+        **outbox.many_values(events),
+    }
+    values |= _arrays(
+        _CHANGED,
+        [
+            (
+                place.facility_id,
+                place.place_type,
+                place.staffed,
+                place.occupied,
+                place.available,
+                place.expected_available_24h,
+                place.observed_at,
+            )
+            for place in changed
+        ],
+    )
+    values |= _arrays(
+        _KEPT,
+        [
+            (
+                report.facility_id,
+                report.place_type,
+                report.numbers.staffed,
+                report.numbers.occupied,
+                report.numbers.available,
+                report.numbers.expected_available_24h,
+                report.numbers.observed_at,
+                applied,
+            )
+            for report, applied in kept
+        ],
+    )
+    await write_statement(connection.dialect).execute(connection, values)
+
+
+async def insert_place_if_absent(session: AsyncSession, place: Place) -> bool:
+    """Insert the first numbers of a place; False when a concurrent first report was first."""
     query = (
         insert(CapacityState)
-        .values(**values)
+        .values(**asdict(place))
         .on_conflict_do_nothing()
         .returning(CapacityState.facility_id)
     )
@@ -70,11 +352,6 @@ async def states_of_many(
         .order_by(CapacityState.facility_id, CapacityState.place_type)
     )
     return list((await session.scalars(query)).all())
-
-
-async def add_report(session: AsyncSession, report: CapacityReport) -> None:
-    session.add(report)
-    await session.flush()
 
 
 async def history(

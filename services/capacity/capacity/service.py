@@ -4,7 +4,7 @@ the current numbers."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -14,12 +14,13 @@ from services.capacity import metrics
 from services.capacity.access import ensure_provider_of
 from services.capacity.capacity import repository
 from services.capacity.capacity.events import (
+    change_events,
     free_of,
     publish_capacity,
-    publish_change,
     publish_due,
 )
 from services.capacity.capacity.models import CapacityReport, CapacityState
+from services.capacity.capacity.repository import Key, Place, PlaceReport, Site
 from services.capacity.capacity.schemas import CapacityReportIn, CapacityStateOut
 from services.capacity.capacity.staleness import (
     is_due,
@@ -33,7 +34,8 @@ from services.capacity.facilities.models import Facility
 from shared.auth import Principal, ensure_role
 from shared.contracts.capacity import ReportSource
 from shared.contracts.events import CAPACITY_STALE
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.errors import DomainError, Forbidden, Invalid, NotFound
+from shared.outbox import Event
 from shared.settings import Settings
 
 HISTORY_ROLES = ("referrer", "triagist", "admin", "provider")
@@ -47,7 +49,7 @@ def sees_reporters(principal: Principal, organisation_id: uuid.UUID) -> bool:
 
 
 def state_out(
-    state: CapacityState,
+    state: CapacityState | Place,
     settings: Settings,
     *,
     applied: bool,
@@ -86,24 +88,25 @@ def claimed_source(principal: Principal, claimed: str) -> ReportSource:
     return "page" if claimed == "page" else "api"
 
 
-async def _reportable_facility(
-    session: AsyncSession,
-    principal: Principal,
-    facility_id: uuid.UUID,
-    place_type: str,
-    place_type_loc: list[str | int],
-) -> Facility:
-    facility = await facilities.get(session, facility_id)
-    ensure_provider_of(
-        principal, facility.organisation_id, scope="capacity:write", thing="facility"
-    )
-    if place_type not in facility.place_types:
+def _check_reportable(
+    principal: Principal, site: Site | None, place_type: str, place_type_loc: list[str | int]
+) -> None:
+    """A report of `place_type` at `site` is for the facility's own provider (an API key
+    needs `capacity:write`), and for a place type the facility offers."""
+    if site is None:
+        raise NotFound("No such facility.")
+    ensure_provider_of(principal, site.organisation_id, scope="capacity:write", thing="facility")
+    if place_type not in site.place_types:
         raise Invalid(
-            f"This facility does not offer {place_type}; it offers "
-            f"{', '.join(facility.place_types)}.",
+            f"This facility does not offer {place_type}; it offers {', '.join(site.place_types)}.",
             loc=place_type_loc,
         )
-    return facility
+
+
+class PlacesOutOfOrder(Exception):
+    """Reports of places never reported before came with places already locked that come
+    after them in the one locking order: locking them now could deadlock with another
+    writer. Nothing was written; the caller applies the reports one by one instead."""
 
 
 async def report(
@@ -122,56 +125,117 @@ async def report(
 
     The history keeps every report with its `source` and who sent it. Events are written in
     this transaction."""
-    facility = await _reportable_facility(
-        session, principal, facility_id, place_type, place_type_loc or ["path", "place_type"]
+    [answer] = await report_many(
+        session,
+        principal,
+        settings,
+        [PlaceReport(facility_id, place_type, data)],
+        source=source,
+        place_type_loc=place_type_loc,
+        now=now,
     )
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+async def report_many(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    reports: Sequence[PlaceReport],
+    *,
+    source: ReportSource,
+    place_type_loc: list[str | int] | None = None,
+    now: datetime | None = None,
+) -> list[CapacityStateOut | DomainError]:
+    """Apply `reports` as `report` applies each, in the order given (a place reported twice
+    sees its earlier report): one answer per report, its state or why it was refused, and
+    nothing written for a refused one. The places are locked in one statement (in the one
+    order) and written in one: their numbers, the history and the events.
+
+    `PlacesOutOfOrder` (nothing written) when places never reported come after places
+    already locked; a single report never meets it."""
+    loc = place_type_loc or ["path", "place_type"]
     now = now or datetime.now(UTC)
-    # Only the numbers: a subclass may carry more (the source a page claims).
-    values = data.model_dump(include=set(CapacityReportIn.model_fields))
-    sender = {"source": source, "reported_by": principal.name}
-    state = await repository.lock_state(session, facility_id, place_type)
-    if state is None and await repository.insert_state_if_absent(
-        session,
-        {
-            **values,
-            **sender,
-            "facility_id": facility_id,
-            "place_type": place_type,
-            "received_at": now,
-        },
-    ):
-        state = await repository.lock_state(session, facility_id, place_type)
-        assert state is not None
-        applied, free_before = True, 0
-    else:
-        if state is None:  # a concurrent first report won the insert
-            state = await repository.lock_state(session, facility_id, place_type)
-            assert state is not None
-        applied = data.observed_at >= state.observed_at
-        stale_before = is_stale(place_type, state.observed_at, now, settings)
-        free_before = 0 if stale_before else free_of(state)
-        if applied:
-            for key, value in {**values, **sender}.items():
-                setattr(state, key, value)
-            state.received_at = now
-            state.stale_notified = False
-            state.reminded_stage = None
-    await repository.add_report(
-        session,
-        CapacityReport(
-            facility_id=facility_id,
-            place_type=place_type,
+    keys = sorted({r.key for r in reports})
+    locked = await repository.lock_places(session, keys, principal.org)
+    places = {key: place for key, (place, _) in locked.items()}
+    sites = {site.id: site for _, site in locked.values()}
+    if unknown := {facility_id for facility_id, _ in keys} - sites.keys():
+        sites |= await repository.sites(session, sorted(unknown))
+    refused: dict[int, DomainError] = {}
+    for n, r in enumerate(reports):
+        try:
+            _check_reportable(principal, sites.get(r.facility_id), r.place_type, loc)
+        except DomainError as exc:
+            refused[n] = exc
+    first: dict[Key, PlaceReport] = {}
+    for n, r in enumerate(reports):
+        if n not in refused and r.key not in places:
+            first.setdefault(r.key, r)
+    if first and places and min(first) < max(places):
+        raise PlacesOutOfOrder
+    inserted: set[Key] = set()
+    for key in sorted(first):  # after every place locked so far: the one order holds
+        numbers = first[key].numbers
+        place = Place(
+            *key,
+            staffed=numbers.staffed,
+            occupied=numbers.occupied,
+            available=numbers.available,
+            held=0,
+            expected_available_24h=numbers.expected_available_24h,
+            observed_at=numbers.observed_at,
             received_at=now,
-            applied=applied,
+            source=source,
+            reported_by=principal.name,
+        )
+        if await repository.insert_place_if_absent(session, place):
+            places[key] = place
+            inserted.add(key)
+        else:  # a concurrent first report won the insert
+            places[key], _ = (await repository.lock_places(session, [key], principal.org))[key]
+    answers: list[CapacityStateOut | DomainError] = []
+    changed: dict[Key, Place] = {}
+    kept: list[tuple[PlaceReport, bool]] = []
+    events: list[Event] = []
+    for n, r in enumerate(reports):
+        if n in refused:
+            answers.append(refused[n])
+            continue
+        place, numbers = places[r.key], r.numbers
+        if r.key in inserted:  # the first report of a place: what was inserted
+            inserted.discard(r.key)
+            applied, free_before = True, 0
+        else:
+            applied = numbers.observed_at >= place.observed_at
+            stale_before = is_stale(place.place_type, place.observed_at, now, settings)
+            free_before = 0 if stale_before else free_of(place)
+            if applied:
+                place.staffed, place.occupied = numbers.staffed, numbers.occupied
+                place.available = numbers.available
+                place.expected_available_24h = numbers.expected_available_24h
+                place.observed_at, place.received_at = numbers.observed_at, now
+                place.source, place.reported_by = source, principal.name
+                changed[r.key] = place
+        kept.append((r, applied))
+        if applied:
+            events += change_events(sites[r.facility_id], place, free_before)
+        metrics.capacity_reports.labels("applied" if applied else "outdated").inc()
+        answers.append(state_out(place, settings, applied=applied, now=now))
+    if kept:
+        await repository.write(
+            session,
+            list(changed.values()),
+            kept,
+            events,
+            received_at=now,
+            source=source,
+            reported_by=principal.name,
             reporter=principal.sub,
-            **values,
-            **sender,
-        ),
-    )
-    if applied:
-        await publish_change(session, facility, state, free_before)
-    metrics.capacity_reports.labels("applied" if applied else "outdated").inc()
-    return state_out(state, settings, applied=applied, now=now)
+        )
+    return answers
 
 
 async def confirm(
