@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.capacity.availability import repository
@@ -208,3 +209,41 @@ async def test_other_steps_or_times_to_live_are_read_from_the_reports(
     assert (odd.since, odd.at(84)) == (now - 84 * timedelta(seconds=1028), now)
     overridden = reference.ttl_seconds({"GGZ_CRISIS": 2})
     assert not (await repository.moments(rolled_back, overridden, now, step, 84)).hourly
+
+
+async def test_many_reports_of_one_place_in_one_statement(
+    client: httpx.AsyncClient, auth: TokenFactory, rolled_back: AsyncSession
+) -> None:
+    """A write path may insert a batch's reports in one statement, several of one place
+    among them, in any order of time: the sums change as if they came one by one."""
+    organisation = await create_organisation(client, auth)
+    facility = await create_facility(client, auth, organisation["id"], place_types=["GRZ"])
+    hours = timedelta(hours=1)
+    await report(client, auth, facility, "GRZ", available=4, age=30 * hours)
+    await report(client, auth, facility, "GRZ", available=3, age=10 * hours)
+    now = datetime.now(UTC)
+    ages = [20 * hours, 2 * hours, 40 * hours, 10 * hours, 9 * hours + 59 * timedelta(minutes=1)]
+    await rolled_back.execute(
+        text(
+            "INSERT INTO capacity.capacity_reports (facility_id, place_type, staffed, occupied, "
+            "available, observed_at, received_at, applied, reporter) "
+            "SELECT CAST(:facility AS uuid), 'GRZ', 9, 9 - a, a, o, o, false, 'test' "
+            "FROM unnest(CAST(:available AS int[]), CAST(:observed AS timestamptz[])) AS r(a, o)"
+        ),
+        {
+            "facility": facility["id"],
+            "available": [1, 2, 5, 0, 6],
+            "observed": [now - age for age in ages],
+        },
+    )
+    ttl = reference.ttl_seconds({})
+    since = now.replace(minute=0, second=0, microsecond=0) - 3 * timedelta(days=1)
+    points = 3 * 24
+    at = repository.Moments(since, hours, points, now, hourly=True)
+    hourly = await repository.history_from_hours(rolled_back, ttl, None, [], at)
+    reported = await repository.history_from_reports(
+        rolled_back, ttl, None, [], since=since, step=hours, points=points - 1
+    )
+    # Every whole hour the same (the last moment, now, is not a whole hour).
+    assert [tuple(r) for r in hourly if r.k != points] == [tuple(r) for r in reported]
+    assert len([r for r in reported if r.k is not None]) > 40
