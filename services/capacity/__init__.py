@@ -12,7 +12,7 @@ from services.capacity.availability import service as availability
 from services.capacity.availability.router import router as availability_router
 from services.capacity.base import KEYS_RETENTION, MIGRATIONS
 from services.capacity.capacity import service as capacity
-from services.capacity.capacity.models import CapacityReport
+from services.capacity.capacity.models import CapacityReport, HistoryHour
 from services.capacity.capacity.router import router as capacity_router
 from services.capacity.demo_signin.router import router as demo_signin_router
 from services.capacity.facilities.router import router as facilities_router
@@ -83,6 +83,13 @@ def component(settings: Settings) -> Component:
                 "capacity.capacity_reports",
                 retention.table_of(CapacityReport),
                 "received_at",
+                lambda s: timedelta(days=s.capacity_history_retention_days),
+            ),
+            # The history's hourly sums go with the reports they were made of.
+            retention.Retention(
+                "capacity.history_hours",
+                retention.table_of(HistoryHour),
+                "at",
                 lambda s: timedelta(days=s.capacity_history_retention_days),
             ),
         ],

@@ -1,6 +1,6 @@
-"""Retention: outbox events, finished deliveries, idempotency keys and capacity history are
-deleted once past their time, in batches that skip locked rows; the audit log is kept.
-The clock is moved, never waited for."""
+"""Retention: outbox events, finished deliveries, idempotency keys and capacity history (and
+its hourly sums) are deleted once past their time, in batches that skip locked rows; the
+audit log is kept. The clock is moved, never waited for."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ COUNTS = {
     "triage.idempotency_keys": "SELECT count(*) FROM triage.idempotency_keys",
     "notify.idempotency_keys": "SELECT count(*) FROM notify.idempotency_keys",
     "capacity.capacity_reports": "SELECT count(*) FROM capacity.capacity_reports",
+    "capacity.history_hours": "SELECT count(*) FROM capacity.history_hours",
     "events.outbox": "SELECT count(*) FROM events.outbox",
     "notify.deliveries": "SELECT count(*) FROM notify.deliveries",
     "audit.audit_log": "SELECT count(*) FROM audit.audit_log",
@@ -134,6 +135,7 @@ async def test_each_kind_goes_when_its_time_is_up_and_the_audit_log_stays(
     # After two years the capacity history goes. The audit log stays, even after ten.
     await prune_at(app, now + timedelta(days=731))
     assert (await counts(database_url))["capacity.capacity_reports"] == 0
+    assert (await counts(database_url))["capacity.history_hours"] == 0
     await prune_at(app, now + timedelta(days=3660))
     assert (await counts(database_url))["audit.audit_log"] == before["audit.audit_log"]
     assert all(r.table.name != "audit_log" for r in rules(app))
