@@ -246,4 +246,6 @@ async def test_many_reports_of_one_place_in_one_statement(
     )
     # Every whole hour the same (the last moment, now, is not a whole hour).
     assert [tuple(r) for r in hourly if r.k != points] == [tuple(r) for r in reported]
-    assert len([r for r in reported if r.k is not None]) > 40
+    # The oldest report is 40 hours old: every whole hour since it has numbers (39 of them,
+    # 40 when now is a whole hour), so the comparison above covered them all.
+    assert len([r for r in reported if r.k is not None]) >= 39
