@@ -329,11 +329,11 @@ async def states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[Capac
 
 async def lock_states_of(session: AsyncSession, facility_id: uuid.UUID) -> list[CapacityState]:
     """The current state of every place type at one facility, locked in place type order
-    until the transaction ends."""
+    (byte order, as `lock_places` locks) until the transaction ends."""
     query = (
         select(CapacityState)
         .where(CapacityState.facility_id == facility_id)
-        .order_by(CapacityState.place_type)
+        .order_by(CapacityState.place_type.collate("C"))
         .with_for_update()
         .execution_options(populate_existing=True)
     )

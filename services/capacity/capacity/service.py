@@ -255,7 +255,8 @@ async def confirm(
     ensure_provider_of(
         principal, facility.organisation_id, scope="capacity:write", thing="facility"
     )
-    results = []
+    results: list[CapacityStateOut | None] = []
+    confirmed: list[PlaceReport] = []
     # Locked in (facility, place type) order, as every writer locks places.
     for state in await repository.lock_states_of(session, facility_id):
         if state.place_type not in facility.place_types:
@@ -272,19 +273,21 @@ async def confirm(
             expected_available_24h=state.expected_available_24h,
             observed_at=now,
         )
-        results.append(
-            await report(
-                session,
-                principal,
-                settings,
-                facility_id,
-                state.place_type,
-                numbers,
-                source="confirm",
-                now=now,
-            )
-        )
-    return results
+        confirmed.append(PlaceReport(facility_id, state.place_type, numbers))
+        results.append(None)
+    # All in one write, as a batch chunk is written.
+    answers = iter(
+        await report_many(session, principal, settings, confirmed, source="confirm", now=now)
+        if confirmed
+        else []
+    )
+    out: list[CapacityStateOut] = []
+    for result in results:
+        answer = result if result is not None else next(answers)
+        if isinstance(answer, DomainError):
+            raise answer
+        out.append(answer)
+    return out
 
 
 async def history(
