@@ -118,6 +118,7 @@ async def test_a_validation_error_shows_in_dutch_beside_the_field(
     tab.assert_no_console_errors()
 
 
+@pytest.mark.slow
 async def test_journey_referrer_triagist_provider_without_reloading(
     tabs: Tabs,
     session_cookie: SessionCookie,

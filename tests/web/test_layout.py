@@ -114,6 +114,7 @@ async def _assert_fits(page: Page, path: str, width: int) -> None:
     assert sticking_out == [], f"{path} at {width}px: {sticking_out}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width", "height"), WIDTHS, ids=[f"{w}px" for w, _ in WIDTHS])
 async def test_every_page_fits_without_sideways_scrolling(
     width: int,

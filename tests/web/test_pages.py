@@ -274,6 +274,7 @@ async def test_the_region_page_shows_counts_and_a_chart_per_place_type(
     assert "<polyline" in svg
 
 
+@pytest.mark.slow
 async def test_every_page_renders_with_the_demo_data(
     web: httpx.AsyncClient, session_cookie: SessionCookie, app: Any, settings: Settings
 ) -> None:

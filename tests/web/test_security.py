@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 
 from services.web.core import session as sessions
 from tests.conftest import TokenFactory
@@ -129,6 +130,7 @@ async def test_the_api_keeps_problem_json_for_unknown_addresses(web: httpx.Async
 HOSTILE = ["²", "٣", "\x00", "%", "1e9", "-1", "<script>", "🙂" * 300]
 
 
+@pytest.mark.slow
 async def test_hostile_addresses_are_answered_in_dutch_never_500(
     web: httpx.AsyncClient,
     session_cookie: SessionCookie,
