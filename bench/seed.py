@@ -154,17 +154,16 @@ async def seed(url: str, seed_value: int = 7) -> Country:
                 staffed = rng.randint(6, 20)
                 observed = now - timedelta(minutes=rng.randint(1, 60))
                 available = rng.randint(1, 4)
-                states.append(
-                    (
-                        loc.id,
-                        place_type,
-                        staffed,
-                        staffed - available,
-                        available,
-                        observed,
-                        observed,
-                    )
+                current = (
+                    loc.id,
+                    place_type,
+                    staffed,
+                    staffed - available,
+                    available,
+                    observed,
+                    observed,
                 )
+                states.append(current)
                 for step in range(steps, 0, -1):
                     at = observed - HISTORY_EVERY * step
                     free = rng.randint(0, 4)
@@ -172,19 +171,7 @@ async def seed(url: str, seed_value: int = 7) -> Country:
                         (loc.id, place_type, staffed, staffed - free, free, at, at, True, "ecd")
                     )
                 # The current numbers are a report too, as when they come in by the API.
-                history.append(
-                    (
-                        loc.id,
-                        place_type,
-                        staffed,
-                        staffed - available,
-                        available,
-                        observed,
-                        observed,
-                        True,
-                        "ecd",
-                    )
-                )
+                history.append((*current, True, "ecd"))
         await conn.copy_records_to_table(
             "capacity",
             schema_name="capacity",

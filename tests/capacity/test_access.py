@@ -146,15 +146,7 @@ MATRIX: dict[str, dict[str, int]] = {
         "service": 200,
     },
     # Matching's unpaged read: for the triage service only.
-    "candidates": {
-        "referrer": 403,
-        "triagist": 403,
-        "provider": 403,
-        "other-provider": 403,
-        "admin": 403,
-        "viewer": 403,
-        "service": 200,
-    },
+    "candidates": {**dict.fromkeys((*ROLES, "other-provider"), 403), "service": 200},
     "summary": {
         "referrer": 200,
         "triagist": 200,

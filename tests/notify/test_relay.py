@@ -18,7 +18,7 @@ from services.notify import metrics
 from services.notify.audience import EventFilter, Viewer
 from services.notify.delivery.models import Delivery
 from services.notify.relay import service as relay
-from services.notify.stream.service import StreamHub
+from services.notify.stream.service import StreamClient, StreamHub
 from shared.db import plain_url
 from shared.outbox import Event, publish
 from tests.conftest import TokenFactory
@@ -73,11 +73,11 @@ async def test_a_late_commit_with_a_lower_position_is_not_skipped(
         await b.close()
 
 
-async def test_rows_of_a_window_go_in_position_order(
-    app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, database_url: str
-) -> None:
-    """A (older transaction) inserts first, B after it and commits first: nothing is taken
-    while A runs; then both, in position order, on the relay and on the stream."""
+async def _watching(
+    app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory
+) -> tuple[StreamHub, StreamClient]:
+    """A stream hub with one viewer's client on it, and a webhook subscription to capacity
+    events: both ways an event leaves the outbox."""
     hub = StreamHub(queue_size=10)
     await hub.start(app.state.database)
     client_of_hub, _ = hub.register(
@@ -86,6 +86,15 @@ async def test_rows_of_a_window_go_in_position_order(
     await subscribe(
         client, auth("viewer"), "http://127.0.0.1:9/hook", event_types=["capacity.updated"]
     )
+    return hub, client_of_hub
+
+
+async def test_rows_of_a_window_go_in_position_order(
+    app: FastAPI, client: httpx.AsyncClient, auth: TokenFactory, database_url: str
+) -> None:
+    """A (older transaction) inserts first, B after it and commits first: nothing is taken
+    while A runs; then both, in position order, on the relay and on the stream."""
+    hub, client_of_hub = await _watching(app, client, auth)
     a = await asyncpg.connect(plain_url(database_url))
     b = await asyncpg.connect(plain_url(database_url))
     try:
@@ -119,14 +128,7 @@ async def test_a_transaction_in_another_database_holds_nothing_up(
     """Only this database's transactions write its outbox: one running in another database
     on the same server, older than the event, holds back neither the relay nor the
     stream."""
-    hub = StreamHub(queue_size=10)
-    await hub.start(app.state.database)
-    client_of_hub, _ = hub.register(
-        Viewer("v", None, frozenset({"viewer"}), ()), EventFilter(), None
-    )
-    await subscribe(
-        client, auth("viewer"), "http://127.0.0.1:9/hook", event_types=["capacity.updated"]
-    )
+    hub, client_of_hub = await _watching(app, client, auth)
     elsewhere = await asyncpg.connect(plain_url(_in_database(database_url, "postgres")))
     writer = await asyncpg.connect(plain_url(database_url))
     try:
