@@ -20,10 +20,13 @@ run: $(STAMP)
 # PostgreSQL, a browser or a child process. `TEST_WORKERS=0` runs everything in one process.
 # Tests are handed out a few at a time, the long ones first (tests/conftest.py), so no
 # worker is left with a queue behind a long test while the others are idle.
+# Python's bytecode is kept (`__pycache__`) even where the environment turns that off: the
+# workers and the processes the tests start then compile Zorgplek's modules, and pytest
+# rewrites the tests' asserts, once per checkout instead of once per process.
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min((os.cpu_count() or 1) + 1, 6))')
 
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2 $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from bench.stack import SECRET, wait_ready
 from shared.auth import issue_token
 from shared.db import plain_url
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.database import fresh_database
 
@@ -127,7 +127,7 @@ async def measure(database: str, chunk: int, organisation: uuid.UUID, body: byte
     headers = {"Authorization": f"Bearer {token}", "content-type": "text/csv"}
     try:
         await wait_ready(f"http://127.0.0.1:{port}", server)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
+        async with http_client(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
             done = asyncio.Event()
             sampler = asyncio.create_task(longest_transaction(database, done))
             started = time.perf_counter()

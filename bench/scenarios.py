@@ -25,6 +25,7 @@ from bench.seed import EVERYWHERE, Country, Location
 from bench.stack import SECRET, Server, Stack, token
 from services.web.core.session import COOKIE, Session, encode, session_key
 from shared.db import plain_url
+from shared.http import client as http_client
 from shared.settings import Settings
 
 
@@ -216,7 +217,7 @@ async def batch(ctx: Context) -> dict[str, Any]:
             requests.append(Request("POST", "/api/v1/capacity-reports", headers, body, now=True))
         # Timed one after another: a batch may take longer than a wrk run lasts.
         seconds = []
-        async with httpx.AsyncClient(base_url=ctx.stack.capacity.base, timeout=120) as http:
+        async with http_client(base_url=ctx.stack.capacity.base, timeout=120) as http:
             for n in range(1 + ctx.pace.repeats):
                 r = requests[n % len(requests)]
                 body = r.body.replace("@NOW@", datetime.now(UTC).isoformat()) if r.body else ""
@@ -247,9 +248,7 @@ async def holds(ctx: Context) -> dict[str, Any]:
     conn = await asyncpg.connect(plain_url(ctx.database))
     try:
         limits = httpx.Limits(max_connections=HOLD_CONCURRENCY)
-        async with httpx.AsyncClient(
-            base_url=ctx.stack.capacity.base, timeout=30, limits=limits
-        ) as http:
+        async with http_client(base_url=ctx.stack.capacity.base, timeout=30, limits=limits) as http:
             for n in range(ctx.pace.repeats):
                 loc = large[n]
                 place_type = "WLZ_LOGEER"
@@ -396,7 +395,7 @@ async def events(ctx: Context) -> dict[str, Any]:
     hook_seen: dict[bytes, float] = {}
     receiver, port = await _receiver(hook_seen)
     subscriber = token("bench-hooks", ["triagist"], regions=["ZK-UTRECHT"])
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         response = await http.post(
             f"{ctx.stack.notify.base}/api/v1/subscriptions",
             json={
@@ -482,7 +481,7 @@ async def matches(ctx: Context) -> dict[str, Any]:
     practice = str(uuid.uuid4())
     referrer = token("gp-matches", ["referrer"], org=practice)
     triagist = token("triagist-matches", ["triagist"], regions=["ZK-KENNEMERLAND"])
-    async with httpx.AsyncClient(base_url=ctx.stack.triage.base, timeout=60) as http:
+    async with http_client(base_url=ctx.stack.triage.base, timeout=60) as http:
         response = await http.post(
             "/api/v1/referrals",
             json={
@@ -537,7 +536,7 @@ async def regio(ctx: Context) -> dict[str, Any]:
     headers = {"Cookie": f"{COOKIE}={encode(session, session_key(settings))}"}
     result: dict[str, Any] = {}
     for label, path in REGIO_PAGES.items():
-        async with httpx.AsyncClient(base_url=ctx.stack.whole.base, timeout=60) as http:
+        async with http_client(base_url=ctx.stack.whole.base, timeout=60) as http:
             first = await _once(http, path, headers)
         requests = write_requests([Request("GET", path, headers)], ctx.scratch / "regio.lua")
         result[label] = {

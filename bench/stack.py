@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from shared.auth import issue_token
+from shared.http import client as http_client
 from shared.settings import Settings
 
 SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
@@ -51,7 +52,7 @@ async def migrate(database: str) -> None:
 
 
 async def wait_ready(base: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+    async with http_client(base_url=base, timeout=2) as http:
         for _ in range(600):
             if process.returncode is not None:
                 raise SystemExit(f"{base} exited with {process.returncode}")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, hash_api_key, issue_token
 from shared.errors import Unavailable
+from shared.http import client as http_client
 from shared.settings import Settings
 
 CACHE_SECONDS = 30.0
@@ -55,7 +56,7 @@ class RemoteApiKeys:
             ttl_seconds=300,
         )
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+            async with http_client(timeout=TIMEOUT) as http:
                 response = await http.request(
                     method, url, json=body, headers={"Authorization": f"Bearer {token}"}
                 )

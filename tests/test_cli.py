@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.cli import server_options
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.conftest import SECRET, free_port
 from tests.database import fresh_database
@@ -95,7 +96,7 @@ async def test_up_with_demo_serves_the_demo(other_database: str, tmp_path: Path)
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base) as http:
+        async with http_client(base_url=base) as http:
             for _ in range(600):
                 try:
                     if (await http.get("/readyz")).status_code == 200:
@@ -179,7 +180,7 @@ async def test_apikey_create_and_serve_one_service(other_database: str, tmp_path
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        async with http_client(base_url=f"http://127.0.0.1:{port}") as http:
             for _ in range(300):
                 try:
                     if (await http.get("/readyz")).status_code == 200:

@@ -24,6 +24,7 @@ from shared.contracts.capacity import (
     TrackRecord,
 )
 from shared.errors import Unavailable
+from shared.http import client as http_client
 from shared.pagination import Page
 from shared.settings import Settings
 
@@ -71,9 +72,7 @@ class CapacityClient:
     def __init__(self, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self.base_url = (settings.capacity_url or settings.self_url()).rstrip("/")
-        self.http = http or httpx.AsyncClient(
-            base_url=self.base_url, timeout=TIMEOUT, limits=LIMITS
-        )
+        self.http = http or http_client(base_url=self.base_url, timeout=TIMEOUT, limits=LIMITS)
         self._token: str | None = None
         self._token_renew_at = 0.0
 

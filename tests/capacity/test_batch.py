@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db import async_url
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report, report_body
@@ -157,7 +158,7 @@ async def test_concurrent_batches_over_the_same_places_never_deadlock(
             ]
         }
 
-    async with httpx.AsyncClient(base_url=live_url, timeout=60) as http:
+    async with http_client(base_url=live_url, timeout=60) as http:
         for _ in range(5):
             responses = await asyncio.gather(
                 *[

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.capacity.holds import service as holds
 from shared.db import async_url
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 
@@ -50,7 +51,7 @@ async def test_fifty_racing_for_three_places_get_exactly_three(
     # Idle connections are dropped well before the server's keep-alive (uvicorn: 5 s) would
     # drop them, so a slow round never reuses a connection the server has just closed.
     limits = httpx.Limits(max_connections=50, keepalive_expiry=1.0)
-    async with httpx.AsyncClient(base_url=live_url, limits=limits, timeout=60) as http:
+    async with http_client(base_url=live_url, limits=limits, timeout=60) as http:
         for _ in range(20):
             facility = await place_with_free(client, auth, 3)
             responses = await asyncio.gather(
@@ -163,7 +164,7 @@ async def test_concurrent_repeats_of_one_key_hold_once(
     facility = await place_with_free(client, auth, 3)
     headers = {**auth("service", sub="service:triage"), "Idempotency-Key": "reservation-1"}
     body = hold_body(facility)
-    async with httpx.AsyncClient(base_url=live_url) as http:
+    async with http_client(base_url=live_url) as http:
         responses = await asyncio.gather(
             *[http.post("/api/v1/holds", json=body, headers=headers) for _ in range(10)]
         )

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, place_with_free, report_body
 from tests.fhir import saner
@@ -161,7 +162,7 @@ async def test_search_and_matches_show_the_source(
 
 
 async def test_matches_say_how_the_numbers_came_in(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         organisation = await create_organisation(client, auth)
         typed = await create_facility(client, auth, organisation["id"], place_types=["ELV_HOOG"])

@@ -12,6 +12,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import actors, audit_entries, claim, reserve, submit
@@ -36,7 +37,7 @@ async def test_who_reads_a_referral_in_fhir(
     live_url: str, world: dict[str, Any], database_url: str
 ) -> None:
     rid = world["referral"]["id"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         for who, expected in READ_EXPECTED.items():
             headers = world["headers"][who]
             response = await client.get(f"/fhir/ServiceRequest/{rid}", headers=headers)
@@ -66,7 +67,7 @@ async def test_service_request_carries_what_matching_needs_and_no_more(
     live_url: str, world: dict[str, Any]
 ) -> None:
     rid = world["referral"]["id"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         response = await client.get(
             f"/fhir/ServiceRequest/{rid}", headers=world["headers"]["own_referrer"]
         )
@@ -80,7 +81,7 @@ async def test_service_request_carries_what_matching_needs_and_no_more(
 
 
 async def test_the_task_follows_the_referral(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2, place_type="GRZ")
         referral = await submit(client, people.referrer, place_type="GRZ", reference="HA-2026-17")

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from services.triage.stats import service as stats
+from shared.http import client as http_client
 from tests.conftest import TokenFactory, free_port
 from tests.triage.helpers import KENNEMERLAND, actors, submit
 
@@ -67,7 +68,7 @@ async def prometheus(live_url: str, tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def query_until(base: str, promql: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient(base_url=base) as http:
+    async with http_client(base_url=base) as http:
         for _ in range(300):
             try:
                 result = (await http.get("/api/v1/query", params={"query": promql})).json()
@@ -85,7 +86,7 @@ async def query_until(base: str, promql: str) -> list[dict[str, Any]]:
 async def test_prometheus_scrapes_zorgplek(
     prometheus: str, live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as http:
+    async with http_client(base_url=live_url) as http:
         for _ in range(3):
             await http.get("/api/v1/regions", headers=auth("viewer"))
     up = await query_until(prometheus, 'up{job="zorgplek"} == 1')
@@ -102,7 +103,7 @@ async def test_prometheus_scrapes_zorgplek(
 async def test_unmet_demand_reaches_prometheus_and_its_alert(
     prometheus: str, live_url: str, auth: TokenFactory, app: Any
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer, place_type="GRZ")
         cancelled = await client.post(

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from services.cli import components
 from services.notify.delivery.models import Delivery
 from shared.app import create_app
+from shared.http import client as http_client
 from tests.conftest import SECRET, TokenFactory, free_port, make_settings
 from tests.notify.conftest import Receiver, SseReader, emit, subscribe
 from tests.tcp_proxy import Proxy
@@ -61,7 +62,7 @@ class Service:
             )
 
     async def ready(self, seconds: float = 60.0) -> None:
-        async with httpx.AsyncClient(timeout=2) as http, asyncio.timeout(seconds):
+        async with http_client(timeout=2) as http, asyncio.timeout(seconds):
             while True:
                 assert self.process.poll() is None, self.log.read_text()
                 with contextlib.suppress(httpx.HTTPError):
@@ -128,7 +129,7 @@ async def test_two_processes_deliver_each_event_to_each_subscription_once(
     first, second = services("60"), services("60")
     await asyncio.gather(first.ready(), second.ready())
     viewer = auth("viewer")
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         async with (
             http.stream("GET", f"{first.url}/api/v1/stream", headers=viewer) as one,
             http.stream("GET", f"{second.url}/api/v1/stream", headers=viewer) as two,

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from services.capacity.capacity import service as capacity
 from services.notify.audience import Viewer, may_see
 from shared.contracts.events import read_audience
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report
 from tests.notify.conftest import (
@@ -186,7 +187,7 @@ async def test_the_live_stream_brings_a_reminder_to_the_own_organisation_alone(
     await relay_all(app)
     await pump(app)
     wanted = {"event_types": "capacity.due,capacity.updated"}
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with (
             http.stream(
                 "GET", "/api/v1/stream", params=wanted, headers=auth("provider", org=mine["id"])

@@ -20,6 +20,7 @@ from services.notify.audience import EventFilter, Viewer
 from services.notify.runtime import runtime
 from services.notify.stream.service import StreamHub, open_stream
 from shared.db import plain_url
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.notify.conftest import (
     SseReader,
@@ -38,7 +39,7 @@ def capacity(**fields: Any) -> dict[str, Any]:
 async def test_frames_carry_id_type_and_the_body(
     app: FastAPI, live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream("GET", "/api/v1/stream", headers=auth("referrer")) as response:
             assert response.headers["cache-control"] == "no-cache"
             reader = SseReader(response)
@@ -65,7 +66,7 @@ async def test_browsers_may_send_the_token_in_the_query_here_only(
 ) -> None:
     caplog.set_level(logging.INFO, logger="zorgplek.access")
     token = auth("viewer")["Authorization"].removeprefix("Bearer ")
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream("GET", "/api/v1/stream", params={"access_token": token}) as ok:
             assert (await SseReader(ok).frame()).retry == 3000
         refused = await http.get("/api/v1/stream")
@@ -114,7 +115,7 @@ async def test_narrowing_by_type_place_type_and_region(
         "place_type": ["GRZ", "ELV_HOOG"],
         "region": "ROAZ-NHF",
     }
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream(
             "GET", "/api/v1/stream", params=params, headers=auth("referrer")
         ) as response:
@@ -133,7 +134,7 @@ async def test_resume_with_last_event_id_replays_what_was_missed(
 ) -> None:
     practice = str(uuid.uuid4())
     gp = auth("referrer", org=practice)
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream("GET", "/api/v1/stream", headers=gp) as response:
             reader = SseReader(response)
             first = await emit(app, "capacity.available", capacity())

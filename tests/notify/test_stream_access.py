@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from shared.auth import issue_token
 from shared.db import plain_url
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation
@@ -35,7 +36,7 @@ async def test_an_api_key_needs_events_read_for_the_stream(
     organisation = (await create_organisation(client, auth))["id"]
     writer = await api_key(client, auth, ["capacity:write"], organisation)
     reader = await api_key(client, auth, ["events:read"], organisation)
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         refused = await http.get("/api/v1/stream", headers=writer["headers"])
         assert refused.status_code == 403
         assert "events:read" in refused.json()["detail"]
@@ -63,7 +64,7 @@ async def test_a_ticket_opens_one_stream_with_the_rights_of_who_asked(
     caplog.set_level(logging.INFO, logger="zorgplek")
     practice = str(uuid.uuid4())
     gp = auth("referrer", org=practice)
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         before = datetime.now(UTC).replace(microsecond=0)
         created = await http.post("/api/v1/stream/tickets", headers=gp)
         after = datetime.now(UTC)
@@ -115,7 +116,7 @@ async def test_a_ticket_opens_one_stream_with_the_rights_of_who_asked(
 async def test_a_ticket_unused_for_a_minute_is_refused(
     live_url: str, auth: TokenFactory, clock: Clock
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         created = await http.post("/api/v1/stream/tickets", headers=auth("triagist"))
         clock.move(timedelta(seconds=61))
         late = await http.get("/api/v1/stream", params={"ticket": created.json()["ticket"]})
@@ -126,7 +127,7 @@ async def test_a_ticket_lasts_no_longer_than_the_token_that_asked(
     live_url: str, settings: Settings
 ) -> None:
     token = issue_token(settings, sub="gp-kort", name="Kort", roles=["referrer"], ttl_seconds=20)
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         created = await http.post(
             "/api/v1/stream/tickets", headers={"Authorization": f"Bearer {token}"}
         )

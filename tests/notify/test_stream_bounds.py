@@ -23,6 +23,7 @@ from services.notify.stream.service import KEY_CHECK_SECONDS, SESSION_CHECK_SECO
 from shared.auth import issue_token
 from shared.contracts.events import read_audience
 from shared.db import plain_url
+from shared.http import client as http_client
 from shared.outbox import Event, OutboxEvent, publish
 from shared.settings import Settings
 from tests.notify.conftest import (
@@ -52,7 +53,7 @@ async def test_the_stream_ends_when_its_token_expires(
     expires_at = datetime.fromtimestamp(
         jwt.decode(token, options={"verify_signature": False})["exp"], UTC
     )
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         if by_ticket:
             ticket = (await http.post("/api/v1/stream/tickets", headers=bearer)).json()["ticket"]
             opened = http.stream("GET", "/api/v1/stream", params={"ticket": ticket})
@@ -123,7 +124,7 @@ async def test_a_returning_client_gets_at_most_the_newest_thousand(
     first = await emit(app, "capacity.updated", capacity())
     missed = await _insert_public(database_url, 1100)
     await pump(app)
-    async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
+    async with http_client(base_url=live_url, timeout=30) as http:
         async with http.stream(
             "GET", "/api/v1/stream", headers={**gp, "Last-Event-ID": str(first.id)}
         ) as response:
@@ -161,7 +162,7 @@ async def test_a_returning_client_gets_nothing_older_than_the_outbox_keeps(
         await emit(app, "capacity.available", capacity()),
     ]
     await pump(app)
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream(
             "GET", "/api/v1/stream", headers={**gp, "Last-Event-ID": str(old[0].id)}
         ) as response:
@@ -224,7 +225,7 @@ async def test_signing_out_ends_the_stream(
     app: FastAPI, live_url: str, auth: Any, clock: Clock, by_ticket: bool
 ) -> None:
     gp = auth("referrer")
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         if by_ticket:
             ticket = (await http.post("/api/v1/stream/tickets", headers=gp)).json()["ticket"]
             opened = http.stream("GET", "/api/v1/stream", params={"ticket": ticket})
@@ -250,7 +251,7 @@ async def test_signing_out_ends_the_stream(
 
 async def test_a_ticket_of_a_session_signed_out_since_is_refused(live_url: str, auth: Any) -> None:
     gp = auth("referrer")
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         ticket = (await http.post("/api/v1/stream/tickets", headers=gp)).json()["ticket"]
         assert (await http.delete("/api/v1/session", headers=gp)).status_code == 204
         refused = await http.get("/api/v1/stream", params={"ticket": ticket})
@@ -262,7 +263,7 @@ async def test_revoking_the_key_ends_its_stream(
 ) -> None:
     key = await api_key(client, auth, ["events:read"])
     hub = runtime(app).hub
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with http.stream("GET", "/api/v1/stream", headers=key["headers"]) as response:
             sse = SseReader(response)
             await sse.frame()

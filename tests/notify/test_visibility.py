@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.notify.conftest import (
     KENNEMERLAND,
@@ -107,7 +108,7 @@ async def test_the_stream_shows_only_what_the_caller_may_see(
     gp_a = auth("referrer", org=practice_a)
     gp_b = auth("referrer", org=practice_b)
     triagist = auth("triagist", regions=["ROAZ-NHF"])
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as http:
+    async with http_client(base_url=live_url, timeout=10) as http:
         async with (
             http.stream("GET", "/api/v1/stream", headers=gp_a) as a,
             http.stream("GET", "/api/v1/stream", headers=gp_b) as b,
@@ -140,7 +141,7 @@ async def test_placed_end_to_end_by_email_in_plain_dutch(
     and another practice's webhook receives none of it."""
     from tests.factories import create_organisation, place_with_free
 
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+    async with http_client(base_url=live_url, timeout=10) as client:
         practice = await create_organisation(client, auth, kind="gp")
         other = await create_organisation(client, auth, kind="gp")
         gp = auth("referrer", org=practice["id"])

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from services.cli import components, server_options
 from shared.app import KERNEL_MIGRATIONS, Component, create_app
+from shared.http import client as http_client
 from shared.observability import configure_logging
 from shared.proxies import client_from, parse_networks
 from shared.settings import Settings
@@ -203,13 +204,13 @@ async def test_the_server_ignores_forwarded_allow_ips(
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     forged = {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"}
     async for url in _serve_echo(make_settings(database_url), database_url):
-        async with httpx.AsyncClient(base_url=url) as http:
+        async with http_client(base_url=url) as http:
             seen = (await http.get("/whoami", headers=forged)).json()
     assert seen == {"client": "127.0.0.1", "scheme": "http"}
 
     trusting = make_settings(database_url, trusted_proxies="127.0.0.1")
     async for url in _serve_echo(trusting, database_url):
-        async with httpx.AsyncClient(base_url=url) as http:
+        async with http_client(base_url=url) as http:
             seen = (await http.get("/whoami", headers=forged)).json()
     assert seen == {"client": "203.0.113.5", "scheme": "https"}
 

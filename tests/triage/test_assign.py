@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation, place_with_free
 from tests.triage.helpers import actors, claim, reserve, submit, timeline
@@ -34,7 +35,7 @@ async def queue_item(
 async def test_going_off_shift_hands_the_case_back_to_the_queue(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer)
         before = await queue_item(client, ref["id"], people.triagist)
@@ -63,7 +64,7 @@ async def test_going_off_shift_hands_the_case_back_to_the_queue(
 
 
 async def test_a_case_goes_to_a_colleague_of_the_region(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         colleague = auth("triagist", regions=["ROAZ-NHF"], sub="j-de-boer")
         # A triagist is known to Zorgplek once they have worked the queue.
@@ -102,7 +103,7 @@ async def test_a_case_goes_to_a_colleague_of_the_region(live_url: str, auth: Tok
 async def test_a_new_case_assigned_to_someone_is_in_triage(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         await client.get("/api/v1/queue", headers=people.triagist)
         coordinator = auth("triagist", regions=["ZK-KENNEMERLAND"])
@@ -130,7 +131,7 @@ async def test_a_new_case_assigned_to_someone_is_in_triage(
 async def test_only_a_triagist_of_the_region_may_be_assigned(
     live_url: str, auth: TokenFactory, assignee: str, why: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         utrecht = auth("triagist", regions=["ZK-UTRECHT"], sub="utrecht-triagist")
         await client.get("/api/v1/queue", headers=utrecht)
@@ -144,7 +145,7 @@ async def test_only_a_triagist_of_the_region_may_be_assigned(
 
 
 async def test_assign_needs_the_field(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer)
         response = await client.post(
@@ -155,7 +156,7 @@ async def test_assign_needs_the_field(live_url: str, auth: TokenFactory) -> None
 
 
 async def test_a_closed_case_is_not_assigned(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer)
         await claim(client, ref["id"], people.triagist)
@@ -170,7 +171,7 @@ async def test_a_closed_case_is_not_assigned(live_url: str, auth: TokenFactory) 
 
 
 async def test_who_may_assign(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         other_practice = await create_organisation(client, auth, kind="gp")
         facility = await place_with_free(client, auth, 2)

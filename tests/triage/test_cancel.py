@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory, free_port
 from tests.factories import place_with_free
 from tests.notify.conftest import MailSink, Smtp, deliver, relay_all, subscribe
@@ -48,7 +49,7 @@ async def cancel(
     ],
 )
 async def test_cancel_needs_a_reason(live_url: str, auth: TokenFactory, body: Any) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer)
         refused = await cancel(client, ref["id"], people.referrer, body)
@@ -59,7 +60,7 @@ async def test_cancel_needs_a_reason(live_url: str, auth: TokenFactory, body: An
 
 
 async def test_a_reason_code_is_one_of_the_list(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         ref = await submit(client, people.referrer)
         refused = await cancel(
@@ -85,7 +86,7 @@ async def test_a_placed_referral_is_cancelled_and_the_provider_told(
     database_url: str,
     mail: Smtp,
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2, name="De Linde")
         provider = people.provider_of(facility)
@@ -153,7 +154,7 @@ async def test_a_placed_referral_is_cancelled_and_the_provider_told(
 async def test_the_assignee_cancels_a_placed_referral_too(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -176,7 +177,7 @@ async def test_the_assignee_cancels_a_placed_referral_too(
 
 
 async def test_a_handed_over_referral_is_not_cancelled(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)

@@ -16,6 +16,7 @@ from services.cli import components
 from services.triage.reservations import expiry
 from services.triage.reservations.reserving import HOLD_GRACE_SECONDS
 from shared.app import create_app
+from shared.http import client as http_client
 from tests.conftest import TokenFactory, free_port, make_settings
 from tests.factories import place_with_free
 from tests.triage.helpers import (
@@ -65,7 +66,7 @@ def _is_503_problem(response: httpx.Response) -> None:
 async def test_reserving_and_matching_while_capacity_is_down(
     live_url: str, auth: TokenFactory, cut_off: Any, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -83,14 +84,14 @@ async def test_reserving_and_matching_while_capacity_is_down(
 
     assert await _state(database_url, ref["id"]) == ("in_triage", people.triagist_sub, 0)
     assert await outbox(database_url, ref["id"]) == events_before
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         assert await free_places(client, auth, facility, "ELV_HOOG") == 1
 
 
 async def test_answers_and_cancel_while_capacity_is_down(
     live_url: str, auth: TokenFactory, cut_off: Any, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -122,7 +123,7 @@ async def test_answers_and_cancel_while_capacity_is_down(
     assert await outbox(database_url, ref["id"]) == events_before
 
     # Once capacity is back, the same answer goes through.
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         accepted = await client.post(f"/api/v1/reservations/{held['id']}/accept", headers=provider)
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["referral_status"] == "placed"
@@ -131,7 +132,7 @@ async def test_answers_and_cancel_while_capacity_is_down(
 async def test_expiry_while_capacity_is_down_heals_by_the_holds_own_time(
     live_url: str, auth: TokenFactory, cut_off: Any, app: Any
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -159,7 +160,7 @@ async def test_a_hold_that_was_never_recorded_expires_by_itself(
 ) -> None:
     """A crash between holding the place and recording the reservation leaves only a hold
     with a time-to-live: the place returns by itself."""
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)

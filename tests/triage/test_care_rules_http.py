@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from shared.care_rules import AMSTERDAM
+from shared.http import client as http_client
 from tests.conftest import Clock, TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import actors, claim, free_places, reserve, submit
@@ -42,7 +43,7 @@ async def test_an_acute_referral_at_night_skips_office_hours_locations(
     live_url: str, auth: TokenFactory, clock: Clock
 ) -> None:
     clock(SATURDAY_NIGHT)
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         office = await place_with_free(client, auth, 1, name="Kantoor", admission_hours="office")
         await place_with_free(client, auth, 1, name="Dag en nacht")
@@ -78,7 +79,7 @@ async def test_a_gp_cannot_book_an_office_hours_location_at_night_directly(
     live_url: str, auth: TokenFactory, clock: Clock
 ) -> None:
     clock(SATURDAY_NIGHT)
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         office = await place_with_free(client, auth, 1, name="Kantoor", admission_hours="office")
         ref = await submit(client, people.referrer, urgency="acute")
@@ -92,7 +93,7 @@ async def test_a_gp_cannot_book_an_office_hours_location_at_night_directly(
 async def test_office_hours_locations_are_matched_when_they_admit_in_time(
     live_url: str, auth: TokenFactory, clock: Clock
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         office = await place_with_free(client, auth, 1, name="Kantoor", admission_hours="office")
         clock(THURSDAY_MORNING)
@@ -113,7 +114,7 @@ async def test_office_hours_locations_are_matched_when_they_admit_in_time(
 async def test_single_sex_rooms_and_the_features_of_every_match(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         men = await place_with_free(client, auth, 3, name="Mannen", features=["male_only"])
         await place_with_free(client, auth, 1, name="Gemengd", features=["dementia", "pets"])

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import actors, claim, fetch, free_places, reserve, submit
@@ -32,7 +33,7 @@ async def test_thirty_triagists_reserving_the_last_two_places(
     `in_triage` or, after a decline, from `searching`). ROUNDS rounds in all, in PARTS
     tests of as many rounds each."""
     limits = httpx.Limits(max_connections=TRIAGISTS * 2)
-    async with httpx.AsyncClient(base_url=live_url, limits=limits, timeout=60) as client:
+    async with http_client(base_url=live_url, limits=limits, timeout=60) as client:
         people = await actors(client, auth)
         triagists = [
             auth("triagist", regions=["ZK-KENNEMERLAND"], sub=f"triagist-{i}")
@@ -79,7 +80,7 @@ async def test_thirty_triagists_reserving_the_last_two_places(
 
 
 async def test_two_triagists_claiming_at_once(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         first = auth("triagist", regions=["ZK-KENNEMERLAND"], sub="triagist-a")
         second = auth("triagist", regions=["ROAZ-NHF"], sub="triagist-b")
@@ -103,7 +104,7 @@ async def test_two_triagists_claiming_at_once(live_url: str, auth: TokenFactory)
 async def test_one_referral_reserved_twice_at_once_holds_one_place(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 5)
         ref = await submit(client, people.referrer)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report
 from tests.triage.helpers import Actors, claim, reserve, submit
@@ -51,7 +52,7 @@ def location(facility: dict[str, Any]) -> dict[str, Any]:
 async def test_matches_and_search_show_how_to_reach_the_location(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await people_with_phones(client, auth)
         facility = await the_place(client, auth)
         assert facility["phone"] == "+31235312000"
@@ -78,7 +79,7 @@ async def test_matches_and_search_show_how_to_reach_the_location(
 async def test_the_provider_sees_who_reserved_and_their_number(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await people_with_phones(client, auth)
         facility = await the_place(client, auth)
         provider = people.provider_of(facility)
@@ -117,7 +118,7 @@ async def test_the_provider_sees_who_reserved_and_their_number(
 async def test_a_placed_referral_tells_the_gp_where_and_whom_to_ring(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await people_with_phones(client, auth)
         facility = await the_place(client, auth)
         ref = await submit(client, people.referrer)
@@ -142,7 +143,7 @@ async def test_a_placed_referral_tells_the_gp_where_and_whom_to_ring(
 
 
 async def test_without_contacts_nothing_is_made_up(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         practice = await create_organisation(client, auth, kind="gp")
         people = Actors(auth, practice["id"])
         provider = await create_organisation(client, auth)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from pydantic import ValidationError
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory, make_settings
 from tests.factories import place_with_free
 from tests.triage.helpers import actors, claim, free_places, reserve, submit
@@ -19,7 +19,7 @@ from tests.triage.helpers import actors, claim, free_places, reserve, submit
 async def test_no_one_holds_a_place_longer_than_four_hours(
     live_url: str, auth: TokenFactory, who: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import (
@@ -23,7 +24,7 @@ from tests.triage.helpers import (
 
 
 async def test_whole_life_cycle(live_url: str, auth: TokenFactory, database_url: str) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2)
         rid = await submitted_and_claimed(client, people)

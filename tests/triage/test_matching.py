@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, place_with_free, report
 from tests.triage.helpers import actors, claim, outbox, reserve, submit, timeline
@@ -35,7 +36,7 @@ async def _map(client: httpx.AsyncClient, auth: TokenFactory) -> dict[str, dict[
 async def test_region_then_supraregional_with_escalation(
     live_url: str, auth: TokenFactory, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         places = await _map(client, auth)
         ref = await submit(
@@ -112,7 +113,7 @@ async def _escalations(client: httpx.AsyncClient, rid: str, headers: dict[str, s
 
 
 async def test_needs_and_the_referrers_location(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         plain = await place_with_free(client, auth, 3, place_type="GRZ")
         closed_ward = await place_with_free(
@@ -132,7 +133,7 @@ async def test_needs_and_the_referrers_location(live_url: str, auth: TokenFactor
 async def test_stale_places_are_shown_flagged_only_when_nothing_else(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         organisation = await create_organisation(client, auth)
         old = await create_facility(client, auth, organisation["id"], place_types=["GRZ"])
@@ -160,7 +161,7 @@ async def test_stale_places_are_shown_flagged_only_when_nothing_else(
 async def test_direct_booking_of_an_elv_place_by_the_referrer(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1, place_type="ELV_LAAG")
         ref = await submit(client, people.referrer, place_type="ELV_LAAG")
@@ -199,7 +200,7 @@ async def test_direct_booking_of_an_elv_place_by_the_referrer(
 async def test_other_place_types_only_through_a_triagist(
     live_url: str, auth: TokenFactory, place_type: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1, place_type=place_type)
         ref = await submit(client, people.referrer, place_type=place_type)

@@ -8,9 +8,9 @@ import re
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import actors
@@ -27,7 +27,7 @@ def example(name: str) -> str:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="CURL IS NOT INSTALLED")
 async def test_triage_curl_example(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2, features=["wound_care"])
         env = {

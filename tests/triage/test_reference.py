@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation, place_with_free
 from tests.triage.helpers import actors, claim, referral_body, reserve, submit
@@ -16,7 +16,7 @@ from tests.triage.helpers import actors, claim, referral_body, reserve, submit
 async def test_the_reference_is_everywhere_and_filters_the_list(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ours = await submit(client, people.referrer, reference="  HA-2026/0042 ")
@@ -70,7 +70,7 @@ async def test_the_reference_is_everywhere_and_filters_the_list(
 async def test_a_bad_reference_is_422(
     live_url: str, auth: TokenFactory, reference: Any, why: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         response = await client.post(
             "/api/v1/referrals",
@@ -83,7 +83,7 @@ async def test_a_bad_reference_is_422(
 
 
 async def test_a_bad_reference_filter_is_422(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         response = await client.get(
             "/api/v1/referrals", params={"reference": "x" * 31}, headers=people.referrer

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation, place_with_free
 from tests.triage.helpers import (
@@ -33,7 +34,7 @@ async def release(
 async def test_the_assignee_releases_and_tries_another_place(
     live_url: str, auth: TokenFactory, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         first = await place_with_free(client, auth, 1, place_type="GRZ", name="Eerste keus")
         second = await place_with_free(client, auth, 1, place_type="GRZ", name="Tweede keus")
@@ -109,7 +110,7 @@ async def test_the_assignee_releases_and_tries_another_place(
 async def test_the_referrer_releases_its_own_direct_booking(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -123,7 +124,7 @@ async def test_the_referrer_releases_its_own_direct_booking(
 
 
 async def test_an_accepted_reservation_is_not_released(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 1)
         ref = await submit(client, people.referrer)
@@ -143,7 +144,7 @@ async def test_an_accepted_reservation_is_not_released(live_url: str, auth: Toke
 async def bookings(live_url: str, auth: TokenFactory) -> dict[str, Any]:
     """Two held reservations of practice A in Kennemerland: one made by the triagist, one
     booked directly by the GP."""
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         other_practice = await create_organisation(client, auth, kind="gp")
         facility = await place_with_free(client, auth, 3)
@@ -193,7 +194,7 @@ async def bookings(live_url: str, auth: TokenFactory) -> dict[str, Any]:
 async def test_who_may_release(
     live_url: str, bookings: dict[str, Any], booking: str, who: str, expected: int
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         response = await release(client, bookings[booking], bookings["headers"][who])
         assert response.status_code == expected, response.text
         if expected != 200:
@@ -216,7 +217,7 @@ async def test_who_may_release(
 async def test_a_bad_release_body_is_422(
     live_url: str, bookings: dict[str, Any], body: dict[str, Any]
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         response = await client.post(
             f"/api/v1/reservations/{bookings['by_triagist']}/release",
             json=body,

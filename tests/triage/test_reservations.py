@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.triage.reservations import expiry
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import (
@@ -43,7 +44,7 @@ async def _held(
 async def test_decline_returns_to_searching_and_excludes_the_facility(
     live_url: str, auth: TokenFactory, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people, facility, ref, held = await _held(client, auth)
         provider = people.provider_of(facility)
         bad = await client.post(
@@ -112,7 +113,7 @@ async def test_decline_returns_to_searching_and_excludes_the_facility(
 async def test_expiry_releases_the_place_and_returns_to_searching(
     live_url: str, auth: TokenFactory, app: Any, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people, facility, ref, held = await _held(client, auth)
         expires_at = datetime.fromisoformat(held["expires_at"])
         assert timedelta(minutes=29) < expires_at - datetime.now(UTC) <= timedelta(minutes=30)
@@ -153,7 +154,7 @@ async def test_expiry_releases_the_place_and_returns_to_searching(
 async def test_an_expired_reservation_cannot_be_accepted_before_the_sweep(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people, facility, ref, _ = await _held(client, auth, free=2)
         await client.post(
             f"/api/v1/referrals/{ref['id']}/cancel", json={"reason": "x"}, headers=people.referrer
@@ -174,7 +175,7 @@ async def test_an_expired_reservation_cannot_be_accepted_before_the_sweep(
 
 
 async def test_cancel_releases_the_hold(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people, facility, ref, held = await _held(client, auth)
         assert await free_places(client, auth, facility, "ELV_HOOG") == 0
         missing = await client.post(
@@ -261,7 +262,7 @@ async def test_illegal_transitions_are_409_naming_the_status(
     current: str,
     database_url: str,
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 3)
         ref = await submit(client, people.referrer)
@@ -298,7 +299,7 @@ async def test_illegal_transitions_are_409_naming_the_status(
 async def test_reservation_idempotency_holds_one_place(
     live_url: str, auth: TokenFactory, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 3)
         other = await place_with_free(client, auth, 3)
@@ -330,7 +331,7 @@ async def test_reservation_idempotency_holds_one_place(
 async def test_no_free_place_is_409_and_changes_nothing(
     live_url: str, auth: TokenFactory, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         full = await place_with_free(client, auth, 0)
         unknown = "5b0d5c1e-0000-4000-8000-000000000000"
@@ -351,7 +352,7 @@ async def test_no_free_place_is_409_and_changes_nothing(
 async def test_two_sweepers_at_once_expire_each_reservation_once(
     live_url: str, auth: TokenFactory, app: Any, database_url: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 6)
         referrals = [await submit(client, people.referrer) for _ in range(6)]

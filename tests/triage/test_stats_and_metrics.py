@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.triage.queue import service as queue
 from services.triage.reservations import expiry
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import place_with_free
 from tests.triage.helpers import Actors, actors, claim, reserve, submit
@@ -31,7 +32,7 @@ async def _placed(
 
 
 async def test_stats(live_url: str, auth: TokenFactory, app: Any) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         own = await place_with_free(client, auth, 5, place_type="GRZ")
         away = await place_with_free(client, auth, 5, place_type="GRZ", region_code="ZK-AMSTERDAM")
@@ -106,7 +107,7 @@ async def test_stats(live_url: str, auth: TokenFactory, app: Any) -> None:
 
 
 async def test_metrics_have_bounded_labels(live_url: str, auth: TokenFactory, app: Any) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 2, place_type="GRZ")
         ref = await _placed(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.triage.reservations import expiry
+from shared.http import client as http_client
 from tests.conftest import Clock, TokenFactory
 from tests.factories import create_facility, create_organisation, place_with_free, report
 from tests.triage.helpers import AMSTERDAM, KENNEMERLAND, actors, claim, reserve, submit
@@ -31,7 +32,7 @@ async def _reserved(
 async def test_the_record_counts_how_the_reservations_ended(
     live_url: str, auth: TokenFactory, app: Any
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 6)
         provider = people.provider_of(facility)
@@ -85,7 +86,7 @@ async def test_the_record_counts_how_the_reservations_ended(
 async def test_the_fresh_share_follows_the_history_and_the_time_to_live(
     live_url: str, auth: TokenFactory, clock: Clock
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         organisation = await create_organisation(client, auth)
         # ELV_HOOG reports go stale after 12 hours.
         facility = await create_facility(client, auth, organisation["id"], place_types=["ELV_HOOG"])
@@ -109,7 +110,7 @@ async def test_the_fresh_share_follows_the_history_and_the_time_to_live(
 async def test_a_place_type_never_reported_is_never_fresh(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         organisation = await create_organisation(client, auth)
         facility = await create_facility(client, auth, organisation["id"])  # ELV_HOOG, GRZ
         await report(client, auth, facility, "ELV_HOOG", age=timedelta(0))
@@ -200,7 +201,7 @@ async def test_records_of_named_locations_are_bounded(
 
 
 async def test_matching_weighs_the_record(live_url: str, auth: TokenFactory) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         roomy = await place_with_free(client, auth, 3, name="Huis Ruim")
         steady = await place_with_free(client, auth, 2, name="Huis Vast")

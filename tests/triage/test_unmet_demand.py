@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation, place_with_free
 from tests.triage.helpers import KENNEMERLAND, Actors, actors, claim, reserve, submit
@@ -55,7 +56,7 @@ async def _place(
 async def test_unmet_demand_counts_each_path_and_never_a_placed_referral(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         facility = await place_with_free(client, auth, 3, place_type="GRZ")
         grz = {"place_type": "GRZ"}
@@ -109,7 +110,7 @@ async def test_unmet_demand_counts_each_path_and_never_a_placed_referral(
 async def test_verkeerde_beddagen_count_the_days_of_hospital_patients(
     live_url: str, auth: TokenFactory
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         hospital = await create_organisation(client, auth, kind="hospital", name="Spaarne Gasthuis")
         people = await actors(client, auth)
         ward = Actors(auth, hospital["id"])

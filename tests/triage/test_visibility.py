@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_organisation, place_with_free
 from tests.triage.helpers import actors, audit_entries, claim, reserve, submit
@@ -18,7 +19,7 @@ from tests.triage.helpers import actors, audit_entries, claim, reserve, submit
 @pytest.fixture
 async def world(live_url: str, auth: TokenFactory) -> dict[str, Any]:
     """A GRZ referral of practice A in Kennemerland, claimed and held at provider P."""
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         other_practice = await create_organisation(client, auth, kind="gp")
         facility = await place_with_free(client, auth, 3, place_type="GRZ")
@@ -66,7 +67,7 @@ async def test_reading_a_referral(
     live_url: str, world: dict[str, Any], path: str, database_url: str
 ) -> None:
     rid = world["referral"]["id"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         for who, expected in READ_EXPECTED.items():
             response = await client.get(path.format(id=rid), headers=world["headers"][who])
             assert response.status_code == expected, (who, response.text)
@@ -87,7 +88,7 @@ async def test_lists_show_only_what_one_may_see(live_url: str, world: dict[str, 
         "holding_provider": True,
         "other_provider": False,
     }
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         for who, visible in expected_in_list.items():
             response = await client.get("/api/v1/referrals", headers=world["headers"][who])
             assert response.status_code == 200, (who, response.text)
@@ -102,7 +103,7 @@ async def test_the_queue_is_for_triagists_of_the_region(
     live_url: str, world: dict[str, Any]
 ) -> None:
     rid = world["referral"]["id"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         for who, visible in (
             ("assignee", True),
             ("triagist_roaz", True),
@@ -170,7 +171,7 @@ async def test_acting_on_a_referral(live_url: str, world: dict[str, Any]) -> Non
         ("own_referrer", "GET", f"/api/v1/reservations/{reservation_id}", None, 200),
         ("triagist_utrecht", "GET", f"/api/v1/reservations/{reservation_id}", None, 404),
     ]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         for who, method, path, body, expected in cases:
             response = await client.request(method, path, json=body, headers=h[who])
             assert response.status_code == expected, (who, method, path, response.text)
@@ -184,7 +185,7 @@ async def test_the_provider_loses_sight_once_it_declines(
 ) -> None:
     rid = world["referral"]["id"]
     provider = world["headers"]["holding_provider"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         declined = await client.post(
             f"/api/v1/reservations/{world['reservation']['id']}/decline",
             json={"reason_code": "no_staff"},
@@ -207,7 +208,7 @@ async def test_a_provider_never_sees_another_providers_reservation(
     rid = world["referral"]["id"]
     h = world["headers"]
     first = world["reservation"]["id"]
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         declined = await client.post(
             f"/api/v1/reservations/{first}/decline",
             json={"reason_code": "no_staff", "note": "Vannacht geen personeel."},
@@ -284,7 +285,7 @@ async def test_a_decline_note_and_staff_names_are_for_their_own_organisation_and
 ) -> None:
     """Provider A declines with a note; the place then goes to provider B. B and the GP see
     that A declined and why by code, but not A's note nor A's or the RAP's staff names."""
-    async with httpx.AsyncClient(base_url=live_url) as client:
+    async with http_client(base_url=live_url) as client:
         people = await actors(client, auth)
         first = await place_with_free(client, auth, 1, place_type="GRZ")
         second = await place_with_free(client, auth, 1, place_type="GRZ")

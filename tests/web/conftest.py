@@ -20,6 +20,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from services.web.core import session as sessions
 from shared.app import Loop
 from shared.auth import issue_token
+from shared.http import client as http_client
 from shared.settings import Settings
 
 
@@ -34,7 +35,7 @@ def _pages_reach_the_live_server(
 @pytest.fixture
 async def web(live_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A browser-like client of the pages: cookies kept, redirects not followed."""
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+    async with http_client(base_url=live_url, timeout=10) as client:
         yield client
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import jwt
 import pytest
 import uvicorn
@@ -24,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from services.cli import components
 from shared.app import create_app
+from shared.http import client as http_client
 from tests.conftest import free_port, make_settings
 
 CLIENT_ID = "zorgplek-pages"
@@ -147,7 +147,7 @@ async def oidc_url(idp: IdentityProvider, database_url: str, live_url: str) -> A
 
 
 async def test_sign_in_through_oidc_with_pkce(oidc_url: str, idp: IdentityProvider) -> None:
-    async with httpx.AsyncClient(base_url=oidc_url, timeout=20) as browser:
+    async with http_client(base_url=oidc_url, timeout=20) as browser:
         page = await browser.get("/inloggen")
         assert "Inloggen via uw organisatie" in page.text
         assert "demogebruiker" not in page.text
@@ -188,7 +188,7 @@ async def test_a_callback_with_a_foreign_state_is_refused(
     oidc_url: str, idp: IdentityProvider
 ) -> None:
     exchanges = len(idp.token_requests)
-    async with httpx.AsyncClient(base_url=oidc_url, timeout=20) as browser:
+    async with http_client(base_url=oidc_url, timeout=20) as browser:
         await browser.get("/inloggen/oidc")
         forged = await browser.get("/inloggen/terug", params={"code": "x", "state": "forged"})
         assert forged.status_code == 400

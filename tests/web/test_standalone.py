@@ -21,6 +21,7 @@ from shared import ended_tokens
 from shared.app import create_app
 from shared.auth import issue_token
 from shared.db import plain_url
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.conftest import free_port, make_settings
 
@@ -69,7 +70,7 @@ async def test_zorgplek_serve_web_starts_without_database_url_or_jwt_secret(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        async with http_client(base_url=f"http://127.0.0.1:{port}") as http:
             ready = None
             for _ in range(600):
                 try:
@@ -136,7 +137,7 @@ async def test_an_action_through_the_pages_is_audited_with_the_browsers_address(
         env="production", session_secret=SESSION_SECRET, api_url=trusting_api, database_url=None
     )
     web = create_app(components(web_settings, ["web"]), web_settings, database_url=None)
-    async with httpx.AsyncClient(base_url=trusting_api) as api:
+    async with http_client(base_url=trusting_api) as api:
         admin = {
             "Authorization": "Bearer " + issue_token(settings, sub="a", name="A", roles=["admin"])
         }

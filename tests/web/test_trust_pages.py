@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
+from shared.http import client as http_client
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation, report
 from tests.triage.helpers import KENNEMERLAND, Actors, actors, claim, reserve, submit
@@ -50,7 +51,7 @@ async def test_a_provider_declines_as_toch_geen_plek_and_sees_its_record(
     auth: TokenFactory,
     live_url: str,
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as api:
+    async with http_client(base_url=live_url) as api:
         people = await actors(api, auth)
         facility = await _location(api, auth, "Hof Eerlijk")
         await report(api, auth, facility, "GRZ", age=timedelta(0))
@@ -77,7 +78,7 @@ async def test_regio_tables_in_the_browser(
     live_url: str,
     screenshots: Path,
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as api:
+    async with http_client(base_url=live_url) as api:
         steady = await _location(api, auth, "Aa Vast")
         await report(api, auth, steady, "GRZ", age=timedelta(0), expected_available_24h=3)
         tricky = await _location(api, auth, "Bb Soms")
@@ -135,7 +136,7 @@ async def test_advice_without_a_place_counts_as_unmet_demand(
     auth: TokenFactory,
     live_url: str,
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url) as api:
+    async with http_client(base_url=live_url) as api:
         people = await actors(api, auth)
         ref = await submit(api, people.referrer, place_type="GRZ")
         await claim(api, ref["id"], people.triagist)

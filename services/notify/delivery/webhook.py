@@ -13,18 +13,17 @@ import base64
 import hashlib
 import hmac
 import json
-import ssl
 import time
 from collections.abc import Iterable
 from typing import Any
 
-import certifi
 import httpcore
 import httpx
 
 from services.notify.delivery.outcome import Outcome
 from services.notify.subscriptions import targets
 from services.notify.subscriptions.targets import UnsafeTarget
+from shared.http import tls
 
 USER_AGENT = "Zorgplek-Webhooks/1"
 GONE = "the receiver answered 410 Gone"
@@ -104,7 +103,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, allow_private: bool) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            ssl_context=tls(trust_env=False),
             max_connections=MAX_CONNECTIONS,
             max_keepalive_connections=20,
             keepalive_expiry=30.0,

@@ -33,6 +33,7 @@ from shared.contracts.referrals import Colleagues, QueueItem, ReferralOut, Timel
 from shared.contracts.reservations import ReservationOut
 from shared.contracts.session import DemoTokenOut, DemoUsersOut, SessionOut
 from shared.contracts.stats import Stats
+from shared.http import client as http_client
 from shared.pagination import Page
 
 log = logging.getLogger("zorgplek.web")
@@ -61,7 +62,7 @@ class ApiError(Exception):
 
 def new_http_client() -> httpx.AsyncClient:
     """One pooled client per process; pages reuse its connections."""
-    return httpx.AsyncClient(timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
+    return http_client(timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
 
 
 T = TypeVar("T", bound=BaseModel)
