@@ -4,11 +4,11 @@ signed-in users made by putting a session cookie in place, as the sign-in would.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,11 @@ def csrf_of_cookie(client: httpx.AsyncClient, app: Any) -> str:
 # longer never makes a test pass that should fail; it only stops a slow run from failing.
 expect.set_options(timeout=15_000)
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium: its lean headless shell (package chromium-headless-shell: the same
+# engine, the build Playwright itself runs headless, at a third of the full browser's CPU
+# per page) where the full browser is not needed, else the full browser (package chromium).
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+FULL_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -105,22 +109,39 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium, driven by Playwright; never a downloaded browser."""
-    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - one stat at start-up
+@asynccontextmanager
+async def _chromium(*candidates: Path) -> AsyncIterator[Browser]:
+    """The first of `candidates` on this machine, driven by Playwright; never a downloaded
+    browser. Skips the test when there is none."""
+    found = [path for path in candidates if path.exists()]
+    if not found:
         message = (
-            "BROWSER TESTS SKIPPED: no Chromium at /usr/bin/chromium. "
-            "Install it with `apt-get install chromium` (CI does)."
+            f"BROWSER TESTS SKIPPED: no Chromium at {' or '.join(map(str, candidates))}. "
+            "Install it with `apt-get install chromium chromium-headless-shell` (CI does)."
         )
         print(f"\n{'!' * 20} {message} {'!' * 20}", file=sys.stderr)
         pytest.skip(message)
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            executable_path=str(found[0]), args=CHROMIUM_ARGS
         )
         yield chromium
         await chromium.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium for the pages: the headless shell where it is installed."""
+    async with _chromium(HEADLESS_SHELL, FULL_CHROMIUM) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+async def full_browser() -> AsyncIterator[Browser]:
+    """Debian's full Chromium, for what the headless shell does not do as a browser does:
+    it reports `Notification.permission` as "denied" even once notifications are allowed."""
+    async with _chromium(FULL_CHROMIUM) as chromium:
+        yield chromium
 
 
 @dataclass
@@ -137,10 +158,8 @@ class Tab:
 Tabs = Callable[..., Awaitable[Tab]]
 
 
-@pytest.fixture
-async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterator[Tabs]:
-    """`await tabs(cookie)`: a page in its own browser context (its own cookies), Dutch,
-    1280 px wide unless told; console errors are collected."""
+@asynccontextmanager
+async def _tabs(browser: Browser, live_url: str) -> AsyncIterator[Tabs]:
     contexts: list[BrowserContext] = []
 
     async def open_tab(cookie: str | None = None, *, width: int = 1280, height: int = 900) -> Tab:
@@ -167,6 +186,21 @@ async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterat
     yield open_tab
     for context in contexts:
         await context.close()
+
+
+@pytest.fixture
+async def tabs(browser: Browser, live_url: str, output_dir: Path) -> AsyncIterator[Tabs]:
+    """`await tabs(cookie)`: a page in its own browser context (its own cookies), Dutch,
+    1280 px wide unless told; console errors are collected."""
+    async with _tabs(browser, live_url) as open_tab:
+        yield open_tab
+
+
+@pytest.fixture
+async def full_tabs(full_browser: Browser, live_url: str, output_dir: Path) -> AsyncIterator[Tabs]:
+    """`tabs` in the full browser (see `full_browser`)."""
+    async with _tabs(full_browser, live_url) as open_tab:
+        yield open_tab
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,7 @@ async def _opt_in(tab: Tab, live_url: str) -> None:
 
 
 async def test_a_provider_sees_a_new_reservation_counted_and_is_notified_with_sound(
-    tabs: Tabs,
+    full_tabs: Tabs,
     session_cookie: SessionCookie,
     client: httpx.AsyncClient,
     auth: TokenFactory,
@@ -80,7 +80,7 @@ async def test_a_provider_sees_a_new_reservation_counted_and_is_notified_with_so
     people = await actors(client, auth)
     referral = await submit(client, people.referrer)
     await claim(client, referral["id"], people.triagist)
-    tab = await tabs(session_cookie("provider", org=facility["organisation_id"]))
+    tab = await full_tabs(session_cookie("provider", org=facility["organisation_id"]))
     page = tab.page
     await page.add_init_script(WATCH_ALERTS)
     await page.goto("/locaties")  # busy with the numbers, not watching Reserveringen
@@ -145,7 +145,7 @@ async def test_the_queue_marks_a_new_case_counts_it_and_keeps_keyboard_focus(
 
 
 async def test_a_triagist_is_notified_when_a_provider_declines(
-    tabs: Tabs,
+    full_tabs: Tabs,
     session_cookie: SessionCookie,
     client: httpx.AsyncClient,
     auth: TokenFactory,
@@ -158,7 +158,9 @@ async def test_a_triagist_is_notified_when_a_provider_declines(
     await claim(client, referral["id"], people.triagist)
     held = await reserve(client, referral["id"], facility["id"], people.triagist)
     assert held.status_code == 201, held.text
-    tab = await tabs(session_cookie("triagist", regions=[KENNEMERLAND], sub=people.triagist_sub))
+    tab = await full_tabs(
+        session_cookie("triagist", regions=[KENNEMERLAND], sub=people.triagist_sub)
+    )
     page = tab.page
     await page.add_init_script(WATCH_ALERTS)
     await page.goto("/regio")
