@@ -4,7 +4,8 @@ import asyncio
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from services.cli import KEEP_ALIVE_SECONDS, components
 from shared.app import create_app
 from shared.auth import issue_token
 from shared.clock import current_time
+from shared.http import client as http_client
 from shared.settings import Settings
 from tests.database import empty_tables, fresh_database
 
@@ -101,6 +103,25 @@ async def live_url(app: Any, live_port: int) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{live_port}"
     server.should_exit = True
     await task
+
+
+Callers = Callable[[int], Awaitable[list[httpx.AsyncClient]]]
+
+
+@pytest.fixture
+async def callers(live_url: str) -> AsyncIterator[Callers]:
+    """`await callers(n)`: n clients of the live server, each on one connection of its own,
+    as n people at n computers would be. A client drops an idle connection after 5 s, long
+    before the live server would (`KEEP_ALIVE_SECONDS`), so a slow round never reuses a
+    connection the server has just closed."""
+    limits = httpx.Limits(max_connections=1)
+    async with AsyncExitStack() as stack:
+
+        async def make(n: int) -> list[httpx.AsyncClient]:
+            made = (http_client(base_url=live_url, limits=limits, timeout=60) for _ in range(n))
+            return [await stack.enter_async_context(client) for client in made]
+
+        yield make
 
 
 @pytest.fixture(autouse=True)

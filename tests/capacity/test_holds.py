@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.capacity.holds import service as holds
 from shared.db import async_url
 from shared.http import client as http_client
-from tests.conftest import TokenFactory
+from tests.conftest import Callers, TokenFactory
 from tests.factories import place_with_free
 
 
@@ -45,23 +45,20 @@ async def expire(app: Any, after: timedelta) -> int:
 
 @pytest.mark.slow
 async def test_fifty_racing_for_three_places_get_exactly_three(
-    client: httpx.AsyncClient, auth: TokenFactory, live_url: str
+    client: httpx.AsyncClient, auth: TokenFactory, callers: Callers
 ) -> None:
     headers = auth("service")
-    # Idle connections are dropped well before the server's keep-alive (uvicorn: 5 s) would
-    # drop them, so a slow round never reuses a connection the server has just closed.
-    limits = httpx.Limits(max_connections=50, keepalive_expiry=1.0)
-    async with http_client(base_url=live_url, limits=limits, timeout=60) as http:
-        for _ in range(20):
-            facility = await place_with_free(client, auth, 3)
-            responses = await asyncio.gather(
-                *[
-                    http.post("/api/v1/holds", json=hold_body(facility), headers=headers)
-                    for _ in range(50)
-                ]
-            )
-            assert Counter(r.status_code for r in responses) == {201: 3, 409: 47}
-            assert await free_of(client, auth, facility) == 0
+    fifty = await callers(50)
+    for _ in range(20):
+        facility = await place_with_free(client, auth, 3)
+        responses = await asyncio.gather(
+            *[
+                http.post("/api/v1/holds", json=hold_body(facility), headers=headers)
+                for http in fifty
+            ]
+        )
+        assert Counter(r.status_code for r in responses) == {201: 3, 409: 47}
+        assert await free_of(client, auth, facility) == 0
 
 
 async def test_hold_answers_id_and_expiry_and_lowers_free(
