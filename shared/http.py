@@ -15,9 +15,13 @@ from typing import Any
 import httpx
 
 
-@functools.cache
 def tls(*, trust_env: bool = True) -> ssl.SSLContext:
     """The process's TLS context for verified connections; made on first use."""
+    return _tls(trust_env)
+
+
+@functools.cache
+def _tls(trust_env: bool) -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=trust_env)
 
 
