@@ -34,10 +34,9 @@ async def fresh_database(scratch: Path) -> AsyncIterator[str]:
     try:
         if stop_server is not None:
             # The run's own server runs without autovacuum. It analysed tables the tests had
-            # just emptied with DELETE: no rows on pages still full of dead ones, which the
-            # planner reads as "empty however large it grows", so a test that loads the
-            # whole demo in one transaction had its history trigger planned for an empty
-            # table of reports (24-28 s instead of 3 s).
+            # just emptied with DELETE (no rows on pages still full of dead ones), and with
+            # those statistics a test that loads the whole demo in one transaction spent
+            # 24-28 s instead of 3 s inserting reports (their hourly-history trigger).
             await admin.execute("ALTER SYSTEM SET autovacuum = off")
             await admin.execute("SELECT pg_reload_conf()")
         await admin.execute(f'CREATE DATABASE "{name}"')
