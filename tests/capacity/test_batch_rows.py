@@ -2,19 +2,18 @@
 exactly what the same report sent on its own gets — its answer, its history row, its events
 — whatever else is in the chunk."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.db import async_url
 from shared.settings import Settings
 from tests.conftest import TokenFactory
 from tests.factories import create_facility, create_organisation
+from tests.triage.helpers import fetch
 
 BATCH = "/api/v1/capacity-reports"
 # Fields that differ between two facilities or two moments of receiving, by nature.
@@ -45,19 +44,13 @@ def numbers(available: int, observed_at: str, staffed: int = 10) -> dict[str, An
 
 
 async def events_of(database_url: str, facility_id: str) -> list[dict[str, Any]]:
-    engine = create_async_engine(async_url(database_url))
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT type, data FROM events.outbox WHERE data->>'facility_id' = :f "
-                    "ORDER BY position"
-                ),
-                {"f": facility_id},
-            )
-            return [{"type": r.type, **r.data} for r in rows]
-    finally:
-        await engine.dispose()
+    rows = await fetch(
+        database_url,
+        "SELECT type, data::text AS data FROM events.outbox WHERE data->>'facility_id' = $1 "
+        "ORDER BY position",
+        facility_id,
+    )
+    return [{"type": r["type"], **json.loads(r["data"])} for r in rows]
 
 
 async def history_of(
