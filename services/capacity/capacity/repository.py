@@ -161,26 +161,22 @@ async def sites(session: AsyncSession, facility_ids: Sequence[uuid.UUID]) -> dic
     return {row[0]: Site(*row) for row in rows}
 
 
-# The parameters of `write_statement`: the places whose report applied, with their new numbers; each
-# report received, applied or not, with its numbers; who sent them, how and when (the same
-# for all); and the events.
-_CHANGED: dict[str, tuple[str, TypeEngine[Any]]] = {
-    "facility_id": ("changed_facility_ids", UUID(as_uuid=True)),
-    "place_type": ("changed_place_types", String()),
-    "staffed": ("changed_staffed", Integer()),
-    "occupied": ("changed_occupied", Integer()),
-    "available": ("changed_available", Integer()),
-    "expected_available_24h": ("changed_expected", Integer()),
-    "observed_at": ("changed_observed_at", DateTime(timezone=True)),
+# The parameters of `write_statement`: the places whose report applied, with their new
+# numbers (`changed_…`); each report received, applied or not, with its numbers (`kept_…`);
+# who sent them, how and when (the same for all); and the events. A report's numbers: the
+# column, its array parameter after the prefix, and its type.
+_NUMBERS: dict[str, tuple[str, TypeEngine[Any]]] = {
+    "facility_id": ("facility_ids", UUID(as_uuid=True)),
+    "place_type": ("place_types", String()),
+    "staffed": ("staffed", Integer()),
+    "occupied": ("occupied", Integer()),
+    "available": ("available", Integer()),
+    "expected_available_24h": ("expected", Integer()),
+    "observed_at": ("observed_at", DateTime(timezone=True)),
 }
-_KEPT: dict[str, tuple[str, TypeEngine[Any]]] = {
-    "facility_id": ("kept_facility_ids", UUID(as_uuid=True)),
-    "place_type": ("kept_place_types", String()),
-    "staffed": ("kept_staffed", Integer()),
-    "occupied": ("kept_occupied", Integer()),
-    "available": ("kept_available", Integer()),
-    "expected_available_24h": ("kept_expected", Integer()),
-    "observed_at": ("kept_observed_at", DateTime(timezone=True)),
+_CHANGED = {column: (f"changed_{name}", kind) for column, (name, kind) in _NUMBERS.items()}
+_KEPT = {
+    **{column: (f"kept_{name}", kind) for column, (name, kind) in _NUMBERS.items()},
     "applied": ("kept_applied", Boolean()),
 }
 
